@@ -9,7 +9,7 @@ from collections import Counter
 from pathlib import Path
 import numpy as np, torch
 from .core import defaults, listify, atomic_write, atomic_path, data_home, parallel_gen
-from .data import CategoryMap, Dataset, DataLoaders, pad_collate, SortSampler, SortishSampler
+from .data import CategoryMap, Dataset, DataLoaders, pad_collate, SortSampler, SortishSampler, _is_missing
 
 # %% auto #0
 __all__ = ['UNK', 'PAD', 'BOS', 'EOS', 'FLD', 'TK_REP', 'TK_WREP', 'TK_UP', 'TK_MAJ', 'text_spec_tok', 'fix_html', 'replace_rep',
@@ -344,12 +344,10 @@ def tokenize_files(files:list, # text files, read as UTF-8 by the workers
     return _tokenize(files, 'files:' + h.hexdigest(), dict(source='files', n=len(files)), tokenizer, total=len(files), **kwargs)
 
 # %% ../nbs/12_text.ipynb #e065d957
-def _missing(o) -> bool: return o is None or (isinstance(o, float) and o != o)
-
 def _join_fields(rows, mark_fields:bool) -> list:
     "One text per row of fields: `xxfld 1 a xxfld 2 b` with `mark_fields`, else the fields joined by spaces."
     def one(r):
-        fs = ['' if _missing(t) else str(t) for t in r]
+        fs = ['' if _is_missing(t) else str(t) for t in r]
         return ' '.join(f'{FLD} {i+1} {t}' for i,t in enumerate(fs)) if mark_fields else ' '.join(fs)
     return [one(r) for r in rows]
 
