@@ -245,16 +245,17 @@ class Learner:
             lr=None, # learning rate: number, list per group or slice (default: keep the current one)
             wd=None, # weight decay, if the optimizer has it
             cbs=None, # callbacks for this fit only
-            reset_opt:bool=False): # build a fresh optimizer (losing its state)
-        "Train for `n_epoch` epochs."
+            reset_opt:bool=False, # build a fresh optimizer (losing its state)
+            start_epoch:int=0): # resume at this epoch (schedules continue from its first batch)
+        "Train for `n_epoch` epochs (from `start_epoch` when resuming)."
         if reset_opt or self.opt is None: self.create_opt()
         if lr is not None: self.set_hyper('lr', lr)
         if wd is not None: self.set_hyper('wd', wd)
-        self.n_epoch = n_epoch
+        self.n_epoch, self.start_epoch = n_epoch, start_epoch
         with self.added_cbs(cbs):
             try:
                 self('before_fit')
-                for self.epoch in range(n_epoch): self._with_events(self._do_epoch, 'epoch', CancelEpochException)
+                for self.epoch in range(start_epoch, n_epoch): self._with_events(self._do_epoch, 'epoch', CancelEpochException)
             except CancelFitException: self('after_cancel_fit')
             except BaseException:
                 self('after_fit')   # clean up (hooks, restored weights, eval mode) even when training fails
@@ -265,7 +266,9 @@ class Learner:
 class TrainEvalCallback(Callback):
     "Train/eval mode and the training progress `pct_train`, `train_iter`."
     order = -10
-    def before_fit(self): self.learn.train_iter, self.learn.pct_train = 0, 0.
+    def before_fit(self):
+        self.learn.train_iter = getattr(self.learn, 'start_epoch', 0) * len(self.dls.train)
+        self.learn.pct_train = self.train_iter / max(1, len(self.dls.train) * self.n_epoch)
     def before_train(self): self.model.train(); self.learn.training = True
     def before_batch(self):
         if self.training: self.learn.pct_train = self.train_iter / max(1, self.n_iter * self.n_epoch)

@@ -74,13 +74,14 @@ def fit_one_cycle(self:Learner, n_epoch:int, # number of epochs
                   moms=(0.95, 0.85, 0.95), # momentum at start, peak and end
                   wd=None, # weight decay
                   cbs=None, # extra callbacks for this fit
-                  reset_opt:bool=False): # build a fresh optimizer
+                  reset_opt:bool=False, # build a fresh optimizer
+                  start_epoch:int=0): # resume at this epoch, mid-schedule
     "Fit with the one-cycle policy for the learning rate and momentum."
     if self.opt is None or reset_opt: self.create_opt()
     lr = np.array(lr_range(self.lr if lr_max is None else lr_max, self.n_groups))
     scheds = {'lr': combined_cos(pct_start, lr/div, lr, lr/div_final)}
     if moms is not None and _has_hyper(self.opt, 'mom'): scheds['mom'] = combined_cos(pct_start, *moms)
-    self.fit(n_epoch, wd=wd, cbs=[ParamScheduler(scheds)] + listify(cbs))
+    self.fit(n_epoch, wd=wd, cbs=[ParamScheduler(scheds)] + listify(cbs), start_epoch=start_epoch)
 
 def _has_hyper(opt, name):
     try: get_hyper(opt, name); return True
@@ -110,11 +111,12 @@ def fit_stlr(self:Learner, n_epoch:int, # number of epochs
              ratio:float=32., # peak / lowest learning rate
              wd=None, # weight decay
              cbs=None, # extra callbacks for this fit
-             reset_opt:bool=False): # build a fresh optimizer
+             reset_opt:bool=False, # build a fresh optimizer
+             start_epoch:int=0): # resume at this epoch, mid-schedule
     "Fit with ULMFiT's slanted triangular learning rates."
     if self.opt is None or reset_opt: self.create_opt()
     lr = lr_range(self.lr if lr_max is None else lr_max, self.n_groups)
-    self.fit(n_epoch, wd=wd, cbs=[ParamScheduler({'lr': SchedSTLR(lr, cut_frac, ratio)})] + listify(cbs))
+    self.fit(n_epoch, wd=wd, cbs=[ParamScheduler({'lr': SchedSTLR(lr, cut_frac, ratio)})] + listify(cbs), start_epoch=start_epoch)
 
 Learner.fit_stlr = fit_stlr
 

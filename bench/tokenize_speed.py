@@ -1,6 +1,6 @@
 """Tokenization speed and agreement: textlib vs fastai on the first 5,000 IMDb train reviews, in one run.
 
-    python bench/tokenize.py [--n 5000] [--reps 3]
+    python bench/tokenize_speed.py [--n 5000] [--reps 3]
 
 Each measurement is a fresh child process (textlib from this environment, fastai from the venv made by
 `bench/setup_fastai.sh`), so both start with cold caches; the sides take turns (A B, then B A).
