@@ -54,8 +54,8 @@ Details that matter when matching this elsewhere (fastai 2.8.12):
 import argparse, contextlib, json, math, os, resource, sys, time
 from pathlib import Path
 
-# bench/ holds a tokenize.py that would shadow the stdlib `tokenize` (torch imports it via linecache): drop the
-# script's own directory from sys.path before importing anything else.
+# A bench script named like a stdlib module (bench/tokenize.py once did) would shadow it when run from bench/: drop
+# the script's own directory from sys.path before importing anything else.
 _HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or os.curdir).resolve() != _HERE]
 

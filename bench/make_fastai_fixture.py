@@ -18,8 +18,8 @@ Writes (a few tens of KB in all, both loadable with `torch.load(f, weights_only=
 import copy, os, sys
 from pathlib import Path
 
-# bench/ holds a tokenize.py that would shadow the stdlib `tokenize` (torch imports it via linecache): drop the
-# script's own directory from sys.path before importing anything else.
+# A bench script named like a stdlib module (bench/tokenize.py once did) would shadow it when run from bench/: drop
+# the script's own directory from sys.path before importing anything else.
 _HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or os.curdir).resolve() != _HERE]
 

@@ -163,7 +163,7 @@ def parallel_gen(f:Callable, # called as `f(item)`
     if n_workers is None: n_workers = defaults.cpus
     if n_workers < 0: raise ValueError(f"n_workers must be 0 (serial) or more, got {n_workers}")
     if (_show_progress() if progress is None else progress):
-        items = progress_bar(items, total=total if total is not None else getattr(items, '__len__', lambda: None)())
+        items = progress_bar(items, total=total if total is not None else len(items) if hasattr(items, '__len__') else 'noinfer')
     if n_workers == 0:
         yield from map(f, items)
         return

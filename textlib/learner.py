@@ -255,7 +255,7 @@ class Learner:
         with self.added_cbs(cbs):
             try:
                 self('before_fit')
-                for self.epoch in range(start_epoch, n_epoch): self._with_events(self._do_epoch, 'epoch', CancelEpochException)
+                for self.epoch in range(self.start_epoch, n_epoch): self._with_events(self._do_epoch, 'epoch', CancelEpochException)
             except CancelFitException: self('after_cancel_fit')
             except BaseException:
                 self('after_fit')   # clean up (hooks, restored weights, eval mode) even when training fails

@@ -444,6 +444,7 @@ def untokenize(toks:list) -> str:
         elif t in (TK_MAJ, TK_UP) and i + 1 < n and toks[i+1] not in defaults.text_spec_tok:
             w = toks[i+1]; out.append(w.upper() if t == TK_UP else w[:1].upper() + w[1:]); i += 2
         elif t == FLD and i + 1 < n and toks[i+1].isdigit(): out.append('\n'); i += 2
+        elif t in (TK_REP, TK_WREP, TK_MAJ, TK_UP, FLD): i += 1   # a marker with nothing to apply to (e.g. sampled text)
         else: out.append(t.replace('▁', ' ')); i += 1
     return _re_glue.sub(lambda m: m[1] or m[2], ' '.join(out)).replace(' \n ', '\n').strip()
 
