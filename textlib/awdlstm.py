@@ -4,7 +4,7 @@
 
 # %% ../nbs/12a_awd_lstm.ipynb #727e9ddc
 from __future__ import annotations
-import math, warnings
+import warnings
 import torch, torch.nn as nn, torch.nn.functional as F
 from torch.func import functional_call
 from .core import listify

@@ -463,14 +463,14 @@ def save_checkpoint(fname, # destination file (`.safetensors`)
     return fname
 
 # %% ../nbs/02_learner.ipynb #b0b995cc
-def _read_checkpoint(fname, device):
+def _read_checkpoint(fname, device, with_tensors:bool=True):
     fname = Path(fname)
     if not fname.exists(): raise FileNotFoundError(f"no checkpoint at {fname}")
     try:
         with safe_open(str(fname), framework='pt', device=str(device)) as f:
             meta = json.loads((f.metadata() or {}).get('textlib', 'null'))
             if meta is None: raise ValueError(f"{fname} is a safetensors file but not a textlib checkpoint (no 'textlib' metadata)")
-            tensors = {k: f.get_tensor(k) for k in f.keys()}
+            tensors = {k: f.get_tensor(k) for k in f.keys()} if with_tensors else {}
     except (SafetensorError, json.JSONDecodeError, OSError) as e:
         raise ValueError(f"{fname} is not a readable checkpoint (corrupted or truncated?): {e}") from None
     return tensors, meta

@@ -4,16 +4,15 @@
 
 # %% ../nbs/12b_lm_pretrain.ipynb #66cdc4c2
 from __future__ import annotations
-import json, pickle, io, random, re
+import json, pickle, random, re
 from pathlib import Path
 import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
-from safetensors import safe_open
 from .core import untar_data, URLs, listify
-from .learner import Learner, Callback, Perplexity, GradientClip, save_checkpoint, load_checkpoint
+from .learner import Learner, Callback, Perplexity, GradientClip, save_checkpoint, load_checkpoint, _read_checkpoint
 from .optimizer import Adam
 from .schedule import fit_one_cycle
-from .text import Tokenizer, Numericalize, TextDataLoaders, tokenize_texts, read_wikitext, Ragged, UNK, PAD
-from .awdlstm import (AWD_LSTM, get_language_model, awd_lstm_lm_config, awd_lstm_lm_split, ModelResetter,
+from .text import Tokenizer, Numericalize, TextDataLoaders, tokenize_texts, read_wikitext, UNK, PAD
+from .awdlstm import (get_language_model, awd_lstm_lm_config, awd_lstm_lm_split, ModelResetter,
                              RNNRegularizer, cross_entropy_flat, accuracy_flat, _awd_lstm)
 
 # %% auto #0
@@ -209,8 +208,7 @@ def _set_rng_state(dls, st:dict):
 
 def checkpoint_extra(fname) -> dict:
     "The `extra` metadata of a checkpoint (epoch, ...), without reading its tensors."
-    with safe_open(str(fname), framework='pt') as f: meta = json.loads((f.metadata() or {}).get('textlib', '{}'))
-    return meta.get('extra', {})
+    return _read_checkpoint(fname, 'cpu', with_tensors=False)[1]['extra']
 
 class CheckpointCallback(Callback):
     "Save model, optimizer, schedule position, RNG states and history after each epoch; resume from them."

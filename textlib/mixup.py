@@ -4,6 +4,7 @@
 
 # %% ../nbs/10b_mixup_label_smoothing.ipynb #e533b26b
 from __future__ import annotations
+import copy
 from functools import partial
 from pathlib import Path
 import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
@@ -37,7 +38,7 @@ def reduce_loss(loss:torch.Tensor, reduction:str='mean'):
 def _unreduced(loss_func):
     "`loss_func` returning one loss per item: a copy with `reduction='none'`, or the function with that argument."
     if isinstance(loss_func, nn.Module) and hasattr(loss_func, 'reduction'):
-        lf = type(loss_func).__new__(type(loss_func)); lf.__dict__.update(loss_func.__dict__); lf.reduction = 'none'
+        lf = copy.copy(loss_func); lf.reduction = 'none'
         return lf
     return partial(loss_func, reduction='none')
 
