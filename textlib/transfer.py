@@ -7,7 +7,8 @@ from __future__ import annotations
 import torch, torch.nn as nn
 import pandas as pd
 from .learner import Learner, get_hyper
-from .optimizer import _bn_types
+from .optimizer import _bn_types, _bn_params
+from .schedule import _has_hyper
 
 # %% auto #0
 __all__ = ['AdaptiveConcatPool2d', 'cut_model', 'num_features', 'create_head', 'transfer_model', 'bn_splitter',
@@ -69,23 +70,22 @@ def transfer_model(pretrained:nn.Module, # a trained model (its head is dropped)
     return nn.Sequential(body, create_head(num_features(body), n_out, **head_kwargs))
 
 # %% ../nbs/11a_transfer_learning.ipynb #eeab3016
-def _is_bn(m): return isinstance(m, _bn_types)
-
 def bn_splitter(m:nn.Sequential): # `nn.Sequential(body, head)`, as `transfer_model` builds
     "Two parameter groups: the body without its BatchNorm layers; the body's BatchNorm layers and the head."
     body, head = m[0], m[1:]
-    bn = [p for l in body.modules() if _is_bn(l) for p in l.parameters(recurse=False)]
-    bn_ids = {id(p) for p in bn}
-    return [[p for p in body.parameters() if id(p) not in bn_ids], bn + list(head.parameters())]
+    bn_ids = _bn_params(body)
+    return [[p for p in body.parameters() if id(p) not in bn_ids],
+            [p for p in body.parameters() if id(p) in bn_ids] + list(head.parameters())]
 
 # %% ../nbs/11a_transfer_learning.ipynb #225c1934
 def param_groups_summary(learn:Learner): # a learner with an optimizer
     "A table of the optimizer's parameter groups: hyper-parameters, parameter counts, trainable counts."
     if learn.opt is None: learn.create_opt()
+    moms = get_hyper(learn.opt, 'mom') if _has_hyper(learn.opt, 'mom') else [None] * len(learn.opt.param_groups)
     rows = []
     for i, pg in enumerate(learn.opt.param_groups):
         ps = pg['params']
-        rows.append({'group': i, 'lr': pg.get('lr'), 'mom': get_hyper(learn.opt, 'mom')[i] if 'betas' in pg or 'momentum' in pg else None,
+        rows.append({'group': i, 'lr': pg.get('lr'), 'mom': moms[i],
                      'tensors': len(ps), 'params': sum(p.numel() for p in ps),
                      'trainable tensors': sum(p.requires_grad for p in ps),
                      'trainable params': sum(p.numel() for p in ps if p.requires_grad)})
