@@ -14,7 +14,7 @@ from .hooks import Hook
 # %% auto #0
 __all__ = ['awd_lstm_lm_config', 'awd_lstm_clas_config', 'ModelResetter', 'cross_entropy_flat', 'accuracy_flat', 'LSTMCell',
            'GRUCell', 'RNNLayer', 'RNNRegularizer', 'dropout_mask', 'RNNDropout', 'EmbeddingDropout', 'WeightDropout',
-           'AWD_LSTM', 'LinearDecoder', 'SequentialRNN', 'get_language_model', 'awd_lstm_lm_split',
+           'AWD_LSTM', 'LinearDecoder', 'SequentialRNN', 'get_language_model', 'awd_lstm_lm_split', 'awd_lstm_encoder',
            'awd_lstm_clas_split']
 
 # %% ../nbs/12a_awd_lstm.ipynb #5ba10c2f
@@ -30,6 +30,9 @@ class ModelResetter(Callback):
 def cross_entropy_flat(pred, targ):
     "Cross-entropy of `bs x sl x vocab` logits against `bs x sl` targets, averaged over every token."
     return F.cross_entropy(pred.flatten(0, -2).float(), targ.flatten())
+
+def _probs(x): return F.softmax(x.float(), dim=-1)
+cross_entropy_flat.activation = _probs   # what `Learner.get_preds` returns: probabilities over the vocabulary
 
 def accuracy_flat(pred, targ):
     "Fraction of tokens whose argmax prediction equals the target, over every position."
@@ -231,7 +234,8 @@ def awd_lstm_lm_split(model:nn.Module)->list:
     enc, dec = model[0], model[1]
     return [list(r.parameters()) for r in enc.rnns] + [_unique(list(enc.encoder.parameters()) + list(dec.parameters()))]
 
-def _awd_lstm(m):
+def awd_lstm_encoder(m:nn.Module)->nn.Module:
+    "The `AWD_LSTM` in `m` (itself, or inside the wrappers' `.module`, as in a classifier's `SentenceEncoder`)."
     while not isinstance(m, AWD_LSTM):
         if not hasattr(m, 'module'): raise TypeError(f"no AWD_LSTM found in {type(m).__name__}")
         m = m.module
@@ -239,6 +243,6 @@ def _awd_lstm(m):
 
 def awd_lstm_clas_split(model:nn.Module)->list:
     "Layer groups of an AWD-LSTM classifier: embedding, each LSTM layer, then the head."
-    enc = _awd_lstm(model[0])
+    enc = awd_lstm_encoder(model[0])
     head = _unique([p for m in list(model)[1:] for p in m.parameters()])
     return [list(enc.encoder.parameters())] + [list(r.parameters()) for r in enc.rnns] + [head]

@@ -21,7 +21,7 @@ from fastprogress.fastprogress import progress_bar
 # %% auto #0
 __all__ = ['defaults', 'listify', 'compose', 'set_seed', 'default_device', 'to_device', 'to_cpu', 'to_detach', 'parallel',
            'parallel_gen', 'atomic_path', 'atomic_write', 'num2words', 'make_human_numbers', 'DataEntry', 'URLs',
-           'data_home', 'untar_data', 'ShowDocTable']
+           'data_home', 'data_mirror', 'untar_data', 'ShowDocTable']
 
 # %% ../nbs/00_core.ipynb #d2fb8c01
 def _usable_cpus() -> int:
@@ -283,6 +283,13 @@ def data_home() -> Path:
     "The folder where datasets are cached: `$TEXTLIB_HOME/data`, by default `~/.textlib/data`."
     return Path(os.environ.get('TEXTLIB_HOME') or '~/.textlib').expanduser()/'data'
 
+def data_mirror() -> Path|None:
+    "The folder named by `$TEXTLIB_DATA` (None when unset); a relative path counts from where the command was typed."
+    v = os.environ.get('TEXTLIB_DATA')
+    if not v: return None
+    p = Path(v).expanduser()
+    return p if p.is_absolute() else (Path(os.environ.get('PWD') or os.getcwd())/p).resolve()
+
 # %% ../nbs/00_core.ipynb #3cc8549d
 _ARCHIVES = ('.tar.gz', '.tgz', '.tar', '.zip')
 
@@ -332,7 +339,7 @@ def untar_data(url_or_entry:DataEntry|str, # a `URLs` entry, or the URL of an ar
     "The local path of a dataset: its extracted folder, or the file itself when it is not an archive."
     e = _entry(url_or_entry)
     cache = Path(data_dir) if data_dir else data_home()
-    shared = Path(os.environ['TEXTLIB_DATA']).expanduser() if os.environ.get('TEXTLIB_DATA') else None
+    shared = data_mirror()
     target = e.folder or e.fname  # the folder for an archive, the file itself otherwise
     ready = Path.is_dir if e.folder else Path.is_file
     if shared and ready(shared/target): return shared/target

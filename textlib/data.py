@@ -12,9 +12,9 @@ from torch.utils.data import DataLoader, Sampler
 from .core import listify, untar_data, URLs, default_device
 
 # %% auto #0
-__all__ = ['Dataset', 'RandomSplitter', 'IndexSplitter', 'FuncSplitter', 'ColSplitter', 'CategoryMap', 'pad_collate',
-           'SortSampler', 'SortishSampler', 'DataLoaders', 'WindowDataset', 'human_numbers_dls', 'basic_tokenize',
-           'imdb_sample_dls']
+__all__ = ['Dataset', 'RandomSplitter', 'IndexSplitter', 'FuncSplitter', 'ColSplitter', 'is_missing', 'CategoryMap',
+           'pad_collate', 'SortSampler', 'SortishSampler', 'DataLoaders', 'WindowDataset', 'human_numbers_dls',
+           'basic_tokenize', 'imdb_sample_dls']
 
 # %% ../nbs/01_data.ipynb #ac36532b
 class Dataset:
@@ -61,14 +61,16 @@ def ColSplitter(col:str='is_valid'): # boolean column of a DataFrame marking val
     return _split
 
 # %% ../nbs/01_data.ipynb #e770829e
-def _is_missing(o): return o is None or (isinstance(o, float) and math.isnan(o))
+def is_missing(o) -> bool:
+    "Whether `o` is a missing value: `None` or a float NaN (as pandas gives for an empty cell)."
+    return o is None or (isinstance(o, float) and math.isnan(o))
 
 class CategoryMap:
     "Sorted vocabulary of labels with `encode`/`decode`."
     def __init__(self, labels, # training labels (any hashable, sortable values)
                  sort:bool=True): # sort the vocabulary (else keep first-seen order)
         labels = list(labels)
-        miss = [i for i,o in enumerate(labels) if _is_missing(o)]
+        miss = [i for i,o in enumerate(labels) if is_missing(o)]
         if miss: raise ValueError(f"CategoryMap: {len(miss)} missing label(s), first at position {miss[0]}")
         uniq = list(dict.fromkeys(labels))
         self.items = sorted(uniq) if sort else uniq
@@ -79,7 +81,7 @@ class CategoryMap:
         "Map `labels` to a LongTensor of indices; unknown or missing labels raise."
         out = []
         for i,o in enumerate(labels):
-            if _is_missing(o): raise ValueError(f"CategoryMap: missing label at position {i}")
+            if is_missing(o): raise ValueError(f"CategoryMap: missing label at position {i}")
             if o not in self.o2i: raise KeyError(f"CategoryMap: unknown label {o!r} at position {i}; known labels: {self.items}")
             out.append(self.o2i[o])
         return torch.tensor(out, dtype=torch.long)

@@ -5,12 +5,20 @@
 # %% ../nbs/10c_fp16.ipynb #60e66c1c
 from __future__ import annotations
 import torch
+from fastcore.basics import patch
 from .learner import Learner, Callback, CancelStepException
 
 # %% auto #0
-__all__ = ['MixedPrecision', 'to_fp16', 'to_fp32']
+__all__ = ['MixedPrecision']
 
 # %% ../nbs/10c_fp16.ipynb #b91076c3
+class _StepProbe:
+    "Stands in for the optimizer inside `GradScaler`: the scaler calls its `step` only when the gradients are finite."
+    def __init__(self, opt): self.opt, self.stepped = opt, False
+    @property
+    def param_groups(self): return self.opt.param_groups
+    def step(self, *args, **kwargs): self.stepped = True
+
 class MixedPrecision(Callback):
     "Forward passes under `torch.autocast` (fp16 + loss scaling on CUDA, bf16 on CPU); loss, clipping and step in fp32."
     order = 10   # unscale gradients before `GradientClip` (order 20) clips them
@@ -34,21 +42,23 @@ class MixedPrecision(Callback):
     def after_cancel_batch(self): self._leave()
     def after_fit(self): self._leave()   # also when training stopped with an error mid-forward
     def before_backward(self): self.learn.loss_grad = self.scaler.scale(self.learn.loss_grad)
-    def after_backward(self): self.scaler.unscale_(self.opt)   # fp32 gradients from here on (clipping sees true norms)
+    def after_backward(self):   # unscaled fp32 gradients from here on: clipping sees the true norms
+        self.probe = _StepProbe(self.opt)
+        self.scaler.unscale_(self.probe)
     def before_step(self):
-        scale = self.scaler.get_scale()
-        self.scaler.step(self.opt)     # skipped when a gradient is inf/nan
-        self.scaler.update()
-        if self.scaler.is_enabled() and self.scaler.get_scale() < scale: self.n_skipped += 1
-        raise CancelStepException()    # the step is done (or deliberately skipped)
+        self.scaler.step(self.probe)   # calls `probe.step()` unless a gradient is inf/nan
+        self.scaler.update()           # halves the scale after an overflow, doubles it after `growth_interval` good steps
+        if not self.probe.stepped:
+            self.n_skipped += 1
+            raise CancelStepException()   # the Learner skips the optimizer step; later callbacks see `after_cancel_step`
 
+@patch
 def to_fp16(self:Learner, **kwargs): # to `MixedPrecision`
     "Train with mixed precision from now on."
     self.remove_cb(MixedPrecision)
     return self.add_cb(MixedPrecision(**kwargs))
 
+@patch
 def to_fp32(self:Learner):
     "Back to full precision."
     return self.remove_cb(MixedPrecision)
-
-Learner.to_fp16, Learner.to_fp32 = to_fp16, to_fp32

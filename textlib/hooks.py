@@ -7,8 +7,9 @@ from __future__ import annotations
 import math
 import numpy as np, torch, torch.nn as nn
 import matplotlib.pyplot as plt
-from .core import listify, to_detach
-from .learner import Callback
+from fastcore.basics import patch
+from .core import listify, to_detach, to_device
+from .learner import Learner, Callback
 
 # %% auto #0
 __all__ = ['Hook', 'Hooks', 'hook_output', 'hook_outputs', 'model_sizes', 'act_stats', 'ActivationStats']
@@ -231,3 +232,33 @@ class ActivationStats(Callback):
         for ax in axs: ax.set_xlabel('batch'); ax.set_ylim(-0.02, 1.02)
         axs[1].legend(fontsize=7, loc='center left', bbox_to_anchor=(1, 0.5))
         return axs
+
+# %% ../nbs/05_hooks.ipynb #e550bbaa
+def _first_out(o):
+    while isinstance(o, (list, tuple)) and len(o): o = o[0]
+    return tuple(o.shape) if isinstance(o, torch.Tensor) else None
+
+@patch
+def summary(self:Learner):
+    "A table of the model's layers as they run on one training batch: output shape, parameters, trainable parameters."
+    import pandas as pd
+    b = to_device(self.dls.one_batch(), self.device)
+    xb = tuple(b[:getattr(self.dls, 'n_inp', 1)])
+    names = {m: n for n, m in self.model.named_modules()}
+    leaves = [m for m in self.model.modules() if not list(m.children())]
+    def row(m, i, o):
+        ps = list(m.parameters())
+        return dict(layer=names[m], type=type(m).__name__, output=_first_out(o),
+                    params=sum(p.numel() for p in ps), trainable=sum(p.numel() for p in ps if p.requires_grad))
+    rows, was_training = [], self.model.training
+    hooks = Hooks(leaves, lambda m, i, o: rows.append(row(m, i, o)))
+    try:
+        self.model.eval()
+        if hasattr(self.model, 'reset'): self.model.reset()
+        with torch.no_grad(): self.model(*xb)
+    finally:
+        hooks.remove(); self.model.train(was_training)
+        if hasattr(self.model, 'reset'): self.model.reset()
+    ps = list(self.model.parameters())
+    total = dict(layer='total', type='', output=None, params=sum(p.numel() for p in ps), trainable=sum(p.numel() for p in ps if p.requires_grad))
+    return pd.DataFrame(rows + [total])

@@ -4,21 +4,22 @@
 
 # %% ../nbs/12b_lm_pretrain.ipynb #66cdc4c2
 from __future__ import annotations
-import json, pickle, random, re
+import json, pickle, re
 from pathlib import Path
 import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
+from fastcore.basics import patch
 from .core import untar_data, URLs, listify
-from .learner import Learner, Callback, Perplexity, GradientClip, save_checkpoint, load_checkpoint, _read_checkpoint
+from .learner import Learner, Callback, Perplexity, GradientClip, save_checkpoint, load_checkpoint
 from .optimizer import Adam
-from .schedule import fit_one_cycle
-from .text import Tokenizer, Numericalize, TextDataLoaders, tokenize_texts, read_wikitext, UNK, PAD
+import textlib.schedule   # `Learner.fit_one_cycle`
+from .text import (Tokenizer, Numericalize, TextDataLoaders, tokenize_texts, read_wikitext,
+                          UNK, PAD, BOS, FLD, TK_UP, TK_REP, TK_WREP)
 from .awdlstm import (get_language_model, awd_lstm_lm_config, awd_lstm_lm_split, ModelResetter,
-                             RNNRegularizer, cross_entropy_flat, accuracy_flat, _awd_lstm)
+                             RNNRegularizer, cross_entropy_flat, accuracy_flat, awd_lstm_encoder)
 
 # %% auto #0
-__all__ = ['awd_lstm_lm_config_cpu', 'wikitext_lm_dls', 'LMLearner', 'language_model_learner', 'sample_next', 'predict',
-           'save_encoder', 'load_encoder', 'match_embeds', 'fastai_to_textlib', 'load_fastai_lm', 'load_fastai_vocab',
-           'checkpoint_extra', 'CheckpointCallback']
+__all__ = ['fastai07_specials', 'awd_lstm_lm_config_cpu', 'wikitext_lm_dls', 'LMLearner', 'language_model_learner', 'sample_next',
+           'match_embeds', 'fastai_format', 'fastai_to_textlib', 'load_fastai_lm', 'load_fastai_vocab']
 
 # %% ../nbs/12b_lm_pretrain.ipynb #5df648dd
 def wikitext_lm_dls(path=None, # folder with `valid.txt` and `test.txt` (default: `untar_data(URLs.WIKITEXT_TINY)`)
@@ -44,7 +45,7 @@ class LMLearner(Learner):
     "A `Learner` for language models: generation, encoder save/load, LM momentum defaults."
     def fit_one_cycle(self, n_epoch:int, lr_max=None, moms=(0.8, 0.7, 0.8), **kwargs):
         "`Learner.fit_one_cycle` with the language-model momentums."
-        return fit_one_cycle(self, n_epoch, lr_max, moms=moms, **kwargs)
+        return Learner.fit_one_cycle(self, n_epoch, lr_max, moms=moms, **kwargs)
 
 def language_model_learner(dls, # language-model loaders with a `num` vocabulary (`TextDataLoaders`)
                            config:dict=None, # model sizes and dropouts (default `awd_lstm_lm_config`)
@@ -75,6 +76,7 @@ def sample_next(logits:torch.Tensor, # `vocab` logits of the next token
     if temperature == 0: return int(logits.argmax())
     return int(torch.multinomial(F.softmax(logits / temperature, -1), 1, generator=generator))
 
+@patch
 @torch.no_grad()
 def predict(self:LMLearner, text:str, # the prompt
             n_words:int=40, # tokens to generate
@@ -98,22 +100,22 @@ def predict(self:LMLearner, text:str, # the prompt
     self.model.reset()
     return self.num.decode(out) if decode else self.num.tokens(out)
 
-LMLearner.predict = predict
-
 # %% ../nbs/12b_lm_pretrain.ipynb #32b026e7
 def _enc_files(self, name): d = self.path/self.model_dir; return d/f'{name}.safetensors', d/f'{name}.vocab.json'
 
-def save_encoder(self:Learner, name:str): # file name without extension, in `path/model_dir`
+@patch
+def save_encoder(self:LMLearner, name:str): # file name without extension, in `path/model_dir`
     "Save the AWD-LSTM encoder (safetensors) and its vocabulary (JSON)."
     wf, vf = _enc_files(self, name)
-    enc = _awd_lstm(self.model[0])
+    enc = awd_lstm_encoder(self.model[0])
     cfg = dict(emb_sz=enc.emb_sz, n_hid=enc.n_hid, n_layers=enc.n_layers, vocab_sz=enc.encoder.num_embeddings)
     wf.parent.mkdir(parents=True, exist_ok=True)
     save_checkpoint(wf, enc, extra=dict(kind='awd_lstm_encoder', config=cfg))
     self.dls.num.save(vf)
     return wf
 
-def load_encoder(self:Learner, name:str): # file name without extension, in `path/model_dir`
+@patch
+def load_encoder(self:LMLearner, name:str): # file name without extension, in `path/model_dir`
     "Load an encoder saved by `save_encoder` into this learner's AWD-LSTM; the vocabularies must match."
     wf, vf = _enc_files(self, name)
     if not vf.exists(): raise FileNotFoundError(f"no vocabulary {vf} next to the encoder weights")
@@ -121,10 +123,8 @@ def load_encoder(self:Learner, name:str): # file name without extension, in `pat
     if saved != list(self.dls.vocab):
         raise ValueError(f"{vf}: the encoder's vocabulary ({len(saved):,} tokens) differs from the data's ({len(self.dls.vocab):,}): "
                          "convert the weights with `match_embeds` first")
-    load_checkpoint(wf, _awd_lstm(self.model[0]), device=self.device)
+    load_checkpoint(wf, awd_lstm_encoder(self.model[0]), device=self.device)
     return self
-
-LMLearner.save_encoder, LMLearner.load_encoder = save_encoder, load_encoder
 
 # %% ../nbs/12b_lm_pretrain.ipynb #8dfe59b9
 _emb_keys = ('0.encoder.weight', '1.decoder.weight', '1.decoder.bias')
@@ -148,16 +148,22 @@ def match_embeds(old_wgts:dict, # a language model's state dict (textlib key nam
     return new_wgts
 
 # %% ../nbs/12b_lm_pretrain.ipynb #0b14f0e8
+def fastai_format(sd:dict) -> str:
+    "Which fastai saved these AWD-LSTM weights: 'fastai 2' (`lstm_fwd.pth`) or 'fastai 0.7' (the 2018 course's `fwd_wt103.h5`)."
+    if '0.encoder_with_dropout.embed.weight' in sd or any(re.fullmatch(r'0\.rnns\.\d+\.module\.weight_hh_l0_raw', k) for k in sd): return 'fastai 0.7'
+    if '0.encoder_dp.emb.weight' in sd or any(re.fullmatch(r'0\.rnns\.\d+\.weight_hh_l0_raw', k) for k in sd): return 'fastai 2'
+    raise KeyError(f"not a fastai AWD-LSTM language model state dict (keys such as {sorted(sd)[:3]})")
+
 def fastai_to_textlib(sd:dict) -> dict:
-    "Rename the keys of a fastai AWD-LSTM language-model state dict to textlib's."
-    out = {}
+    "Rename the keys of a fastai 2 or fastai 0.7 AWD-LSTM language-model state dict to textlib's."
+    fmt, out = fastai_format(sd), {}
     for k, v in sd.items():
-        if k == '0.encoder_dp.emb.weight': continue
-        if re.fullmatch(r'0\.rnns\.\d+\.module\.weight_hh_l0', k): continue
-        m = re.fullmatch(r'(0\.rnns\.\d+)\.weight_hh_l0_raw', k)
+        if k in ('0.encoder_dp.emb.weight', '0.encoder_with_dropout.embed.weight'): continue   # the embedding again
+        if re.fullmatch(r'0\.rnns\.\d+\.module\.weight_hh_l0', k): continue                # a dropped-out copy of the raw weight
+        m = re.fullmatch(r'(0\.rnns\.\d+)(?:\.module)?\.weight_hh_l0_raw', k)
         if m: out[f'{m[1]}.module.weight_hh_l0'] = v; continue
         if re.fullmatch(r'0\.encoder\.weight|0\.rnns\.\d+\.module\.(weight_ih|bias_ih|bias_hh)_l0|1\.decoder\.(weight|bias)', k): out[k] = v; continue
-        raise KeyError(f"unexpected key {k!r}: not a fastai AWD-LSTM language model state dict")
+        raise KeyError(f"unexpected key {k!r} in what looks like {fmt} AWD-LSTM weights")
     return out
 
 def _config_from(sd:dict) -> dict:
@@ -170,7 +176,8 @@ def load_fastai_lm(fname, # a fastai AWD-LSTM language-model `.pth` (a state dic
                    config:dict=None, # dropouts etc. (sizes are read from the weights)
                    drop_mult:float=1.) -> nn.Module:
     "A textlib AWD-LSTM language model with fastai's pretrained weights."
-    sd = torch.load(fname, map_location='cpu', weights_only=True)
+    try: sd = torch.load(fname, map_location='cpu', weights_only=True)
+    except Exception as e: raise ValueError(f"{fname} is not a weights file that PyTorch can read safely (weights_only): {e}") from None
     if isinstance(sd, dict) and 'model' in sd and isinstance(sd['model'], dict): sd = sd['model']
     sd = fastai_to_textlib(sd)
     cfg = _config_from(sd)
@@ -181,58 +188,18 @@ def load_fastai_lm(fname, # a fastai AWD-LSTM language-model `.pth` (a state dic
 class _NoGlobals(pickle.Unpickler):
     def find_class(self, module, name): raise pickle.UnpicklingError(f"refusing to load {module}.{name}: a vocabulary is only strings")
 
-def load_fastai_vocab(fname) -> list:
+fastai07_specials = {'_unk_': UNK, '_pad_': PAD, 'xbos': BOS, 'xfld': FLD, 't_up': TK_UP, 'tk_rep': TK_REP, 'tk_wrep': TK_WREP}
+
+def load_fastai_vocab(fname, # an `itos*.pkl` file
+                      map_specials:bool=True) -> list: # rename fastai 0.7's special tokens (`_unk_`, `xbos`...) to textlib's
     "fastai's `itos*.pkl` vocabulary (a pickled list of strings), read without running any code."
-    with open(fname, 'rb') as f: vocab = _NoGlobals(f).load()
+    try:
+        with open(fname, 'rb') as f: vocab = _NoGlobals(f).load()
+    except (pickle.UnpicklingError, EOFError, ValueError, TypeError) as e:
+        raise ValueError(f"{fname} is not a fastai vocabulary (a pickled list of strings): {e}") from None
     if not isinstance(vocab, list) or not all(isinstance(w, str) for w in vocab): raise ValueError(f"{fname} is not a list of strings")
+    if map_specials and vocab[:2] == ['_unk_', '_pad_']: vocab = [fastai07_specials.get(w, w) for w in vocab]
     return vocab
-
-# %% ../nbs/12b_lm_pretrain.ipynb #215f7d65
-def _rng_state(dls) -> dict:
-    st = dict(python=list(random.getstate()), torch=torch.get_rng_state().tolist())
-    kind, keys, pos, has_gauss, cached = np.random.get_state()
-    st['numpy'] = [kind, keys.tolist(), pos, has_gauss, cached]
-    if torch.cuda.is_available(): st['cuda'] = [s.tolist() for s in torch.cuda.get_rng_state_all()]
-    rng = getattr(dls.train, 'rng', None)
-    if isinstance(rng, np.random.Generator): st['loader'] = rng.bit_generator.state
-    return st
-
-def _set_rng_state(dls, st:dict):
-    v, state, gauss = st['python']
-    random.setstate((v, tuple(state), gauss))
-    torch.set_rng_state(torch.tensor(st['torch'], dtype=torch.uint8))
-    kind, keys, pos, has_gauss, cached = st['numpy']
-    np.random.set_state((kind, np.array(keys, dtype=np.uint32), pos, has_gauss, cached))
-    if 'cuda' in st and torch.cuda.is_available(): torch.cuda.set_rng_state_all([torch.tensor(s, dtype=torch.uint8) for s in st['cuda']])
-    if 'loader' in st: dls.train.rng.bit_generator.state = st['loader']
-
-def checkpoint_extra(fname) -> dict:
-    "The `extra` metadata of a checkpoint (epoch, ...), without reading its tensors."
-    return _read_checkpoint(fname, 'cpu', with_tensors=False)[1]['extra']
-
-class CheckpointCallback(Callback):
-    "Save model, optimizer, schedule position, RNG states and history after each epoch; resume from them."
-    order = 60   # after `Recorder`: its history includes the epoch just finished
-    def __init__(self, fname:str='checkpoint', # name in `path/model_dir` (`.safetensors`)
-                 resume:bool=True): # continue from an existing checkpoint of the same run
-        self.fname, self.resume = fname, resume
-    @property
-    def file(self): return self.path/self.model_dir/f'{self.fname}.safetensors'
-    def before_fit(self):
-        if not (self.resume and self.file.exists()): return
-        if checkpoint_extra(self.file).get('n_epoch') != self.n_epoch: return   # another run's checkpoint: start afresh
-        extra = load_checkpoint(self.file, self.model, self.opt, device=self.learn.device)
-        self.learn.start_epoch = extra['epoch'] + 1   # `fit` reads it after `before_fit`
-        self.learn.train_iter = self.start_epoch * len(self.dls.train)   # the schedules' position
-        self.learn.pct_train = self.train_iter / (len(self.dls.train) * self.n_epoch)
-        _set_rng_state(self.dls, extra['rng'])
-        rec, hist = self.learn.recorder, extra['history']
-        rec.values, rec.losses, rec.hps = hist['values'], hist['losses'], hist['hps']
-    def after_epoch(self):
-        rec = self.learn.recorder
-        hist = dict(values=rec.values, losses=rec.losses, hps={k: [np.asarray(v).tolist() for v in vs] for k,vs in rec.hps.items()})
-        self.file.parent.mkdir(parents=True, exist_ok=True)
-        save_checkpoint(self.file, self.model, self.opt, extra=dict(epoch=self.epoch, n_epoch=self.n_epoch, rng=_rng_state(self.dls), history=hist))
 
 # %% ../nbs/12b_lm_pretrain.ipynb #3b74ad78
 awd_lstm_lm_config_cpu = dict(awd_lstm_lm_config, emb_sz=200, n_hid=400, n_layers=2)

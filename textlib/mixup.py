@@ -6,14 +6,11 @@
 from __future__ import annotations
 import copy
 from functools import partial
-from pathlib import Path
 import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
-from .core import untar_data, URLs, parallel
 from .learner import Callback
 
 # %% auto #0
-__all__ = ['LabelSmoothingCrossEntropy', 'reduce_loss', 'beta_sample', 'MixUp', 'cifar10_tensors', 'random_flip_crop',
-           'ImageBatchTransform', 'channel_stats']
+__all__ = ['LabelSmoothingCrossEntropy', 'reduce_loss', 'beta_sample', 'MixUp']
 
 # %% ../nbs/10b_mixup_label_smoothing.ipynb #f64000cd
 class LabelSmoothingCrossEntropy(nn.Module):
@@ -28,6 +25,8 @@ class LabelSmoothingCrossEntropy(nn.Module):
         smooth = -log_p.mean(dim=-1)
         nll = F.nll_loss(log_p, target, reduction='none')
         return reduce_loss((1 - self.eps) * nll + self.eps * smooth, self.reduction)
+    def activation(self, x): "Probabilities, for `get_preds`."; return F.softmax(x.float(), dim=-1)
+    def decodes(self, x): "The predicted class."; return x.argmax(dim=-1)
 
 def reduce_loss(loss:torch.Tensor, reduction:str='mean'):
     "Reduce a per-item loss by 'mean', 'sum' or 'none'."
@@ -72,59 +71,3 @@ class MixUp(Callback):
         if not self.training: return self.old_loss(pred, *yb)
         loss = torch.lerp(self.per_item(pred, self.y1).float(), self.per_item(pred, *yb).float(), self.lam)
         return reduce_loss(loss, self.reduction)
-
-# %% ../nbs/10b_mixup_label_smoothing.ipynb #d02b8410
-def _read_rgb(fname) -> np.ndarray:
-    from PIL import Image
-    with Image.open(fname) as im: return np.asarray(im.convert('RGB'))
-
-def cifar10_tensors(path=None, # folder with `train/` and `test/` (default: `untar_data(URLs.CIFAR)`)
-                    split:str='train', # 'train' or 'test'
-                    classes:list=None, # class names to keep, in this label order (default: all, sorted)
-                    n_per_class:int=None, # the first `n` images of each class (sorted file names)
-                    n_workers:int=None): # threads decoding the JPEGs
-    "The images of a CIFAR-10 split as an `N x 3 x 32 x 32` uint8 tensor, their labels, and the class names."
-    path = Path(path) if path is not None else untar_data(URLs.CIFAR)
-    root = path/split
-    if not root.is_dir(): raise FileNotFoundError(f"no folder {root}: split must be 'train' or 'test'")
-    names = sorted(d.name for d in root.iterdir() if d.is_dir())
-    classes = names if classes is None else list(classes)
-    unknown = [c for c in classes if c not in names]
-    if unknown: raise ValueError(f"unknown classes {unknown}; CIFAR-10 has {names}")
-    files, labels = [], []
-    for i, c in enumerate(classes):
-        fs = sorted((root/c).glob('*.jpg'))[:n_per_class]
-        files += fs; labels += [i] * len(fs)
-    imgs = parallel(_read_rgb, files, n_workers=n_workers, threadpool=True, progress=False)
-    return torch.from_numpy(np.stack(imgs)).permute(0, 3, 1, 2).contiguous(), torch.tensor(labels), classes
-
-def random_flip_crop(x:torch.Tensor, # a `bs x c x h x w` float batch
-                     pad:int=4): # pixels of zero padding before the random crop
-    "Flip each image horizontally with probability 1/2, then crop it at a random offset from its padded copy."
-    bs, c, h, w = x.shape
-    flip = torch.rand(bs, device=x.device) < 0.5
-    x = torch.where(flip[:, None, None, None], x.flip(3), x)
-    if not pad: return x
-    xp = F.pad(x, (pad,) * 4)
-    i, j = torch.randint(0, 2 * pad + 1, (2, bs), device=x.device)
-    rows = (i[:, None] + torch.arange(h, device=x.device))[:, :, None]
-    cols = (j[:, None] + torch.arange(w, device=x.device))[:, None, :]
-    return xp[torch.arange(bs, device=x.device)[:, None, None], :, rows, cols].permute(0, 3, 1, 2)
-
-class ImageBatchTransform(Callback):
-    "Turn uint8 image batches into normalised floats, with random flips and padded crops in training."
-    order = 10   # before MixUp
-    def __init__(self, mean, std, # per-channel statistics of the training images (on the 0-1 scale)
-                 augment:bool=True, pad:int=4):
-        self.mean, self.std = torch.as_tensor(mean).view(1, -1, 1, 1), torch.as_tensor(std).view(1, -1, 1, 1)
-        self.augment, self.pad = augment, pad
-    def before_batch(self):
-        x = self.xb[0]
-        x = (x.float() / 255 - self.mean.to(x.device)) / self.std.to(x.device)
-        if self.training and self.augment: x = random_flip_crop(x, self.pad)
-        self.learn.xb = (x,) + tuple(self.xb[1:])
-
-def channel_stats(x:torch.Tensor): # `N x c x h x w` uint8 images
-    "Per-channel mean and standard deviation of uint8 images, on the 0-1 scale."
-    x = x.float() / 255
-    return x.mean((0, 2, 3)), x.std((0, 2, 3))

@@ -6,10 +6,11 @@
 from __future__ import annotations
 from functools import partial
 import torch, torch.nn as nn
+from fastcore.basics import patch
 from .learner import Learner
 
 # %% auto #0
-__all__ = ['Adam', 'SGD', 'params', 'children_splitter', 'modules_splitter', 'freeze_to', 'freeze', 'unfreeze']
+__all__ = ['bn_types', 'Adam', 'SGD', 'params', 'children_splitter', 'modules_splitter', 'bn_params']
 
 # %% ../nbs/04_optimizer.ipynb #82db6ee4
 def Adam(params, # parameters or parameter groups
@@ -49,23 +50,25 @@ def modules_splitter(*names:str):
     return _split
 
 # %% ../nbs/04_optimizer.ipynb #37684063
-_bn_types = (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d)
+bn_types = (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d)
 
-def _bn_params(m:nn.Module)->set:
-    return {id(p) for mod in m.modules() if isinstance(mod, _bn_types) for p in mod.parameters(recurse=False)}
+def bn_params(m:nn.Module)->set:
+    "The `id`s of the parameters of every BatchNorm layer in `m`."
+    return {id(p) for mod in m.modules() if isinstance(mod, bn_types) for p in mod.parameters(recurse=False)}
 
+@patch
 def freeze_to(self:Learner, n:int, # first trainable layer group (negative counts from the end)
               train_bn:bool=True): # keep BatchNorm parameters trainable in frozen groups
     "Freeze the layer groups before `n`, unfreeze the others."
     if self.opt is None: self.create_opt()
     groups = [pg['params'] for pg in self.opt.param_groups]
-    bn = _bn_params(self.model) if train_bn else set()
+    bn = bn_params(self.model) if train_bn else set()
     frozen = set(range(len(groups))[:n]) if n != 0 else set()
     for i,g in enumerate(groups):
         for p in g: p.requires_grad_(i not in frozen or id(p) in bn)
     self.opt.zero_grad(set_to_none=True)
 
+@patch
 def freeze(self:Learner, train_bn:bool=True): "Train only the last layer group (and BatchNorm)."; self.freeze_to(-1, train_bn)
+@patch
 def unfreeze(self:Learner): "Train every layer group."; self.freeze_to(0)
-
-Learner.freeze_to, Learner.freeze, Learner.unfreeze = freeze_to, freeze, unfreeze

@@ -4,20 +4,18 @@
 
 # %% ../nbs/03_schedule.ipynb #f62d3199
 from __future__ import annotations
-import bisect, copy, math
+import bisect, copy, math, random
 from functools import partial
 import numpy as np, torch, torch.nn as nn
 import matplotlib.pyplot as plt
-from fastcore.script import call_parse
-from .core import set_seed, listify
-from .data import human_numbers_dls
-from .learner import (Learner, Callback, CancelFitException, CancelValidateException, set_hyper, get_hyper,
-                             lr_range, accuracy, WindowMLP)
+from fastcore.basics import patch
+from .core import listify
+from .learner import (Learner, Callback, CancelFitException, CancelValidateException, set_hyper, get_hyper, has_hyper,
+                             lr_range, save_checkpoint, load_checkpoint, checkpoint_extra)
 
 # %% auto #0
-__all__ = ['SchedLin', 'SchedCos', 'SchedNo', 'SchedExp', 'combine_scheds', 'combined_cos', 'ParamScheduler', 'fit_one_cycle',
-           'stlr', 'SchedSTLR', 'fit_stlr', 'LRFinder', 'lr_find', 'EarlyStoppingCallback', 'SaveModelCallback',
-           'train_human_numbers', 'human_numbers_demo', 'textlib_demo']
+__all__ = ['SchedLin', 'SchedCos', 'SchedNo', 'SchedExp', 'combine_scheds', 'combined_cos', 'ParamScheduler', 'stlr', 'SchedSTLR',
+           'LRFinder', 'EarlyStoppingCallback', 'SaveModelCallback', 'CheckpointCallback']
 
 # %% ../nbs/03_schedule.ipynb #0d7028af
 def _annealer(f):
@@ -66,6 +64,7 @@ class ParamScheduler(Callback):
         for name,f in self.scheds.items(): set_hyper(self.opt, name, f(self.pct_train))
 
 # %% ../nbs/03_schedule.ipynb #30746210
+@patch
 def fit_one_cycle(self:Learner, n_epoch:int, # number of epochs
                   lr_max=None, # peak learning rate: number, list per group or slice (default `learn.lr`)
                   div:float=25., # initial lr is `lr_max/div`
@@ -80,14 +79,8 @@ def fit_one_cycle(self:Learner, n_epoch:int, # number of epochs
     if self.opt is None or reset_opt: self.create_opt()
     lr = np.array(lr_range(self.lr if lr_max is None else lr_max, self.n_groups))
     scheds = {'lr': combined_cos(pct_start, lr/div, lr, lr/div_final)}
-    if moms is not None and _has_hyper(self.opt, 'mom'): scheds['mom'] = combined_cos(pct_start, *moms)
+    if moms is not None and has_hyper(self.opt, 'mom'): scheds['mom'] = combined_cos(pct_start, *moms)
     self.fit(n_epoch, wd=wd, cbs=[ParamScheduler(scheds)] + listify(cbs), start_epoch=start_epoch)
-
-def _has_hyper(opt, name):
-    try: get_hyper(opt, name); return True
-    except KeyError: return False
-
-Learner.fit_one_cycle = fit_one_cycle
 
 # %% ../nbs/03_schedule.ipynb #c84ee0e9
 def stlr(t:int, T:int, lr_max:float, cut_frac:float=0.1, ratio:float=32.):
@@ -105,6 +98,7 @@ def SchedSTLR(lr_max, cut_frac:float=0.1, ratio:float=32.):
     return _inner
 
 # %% ../nbs/03_schedule.ipynb #789684c8
+@patch
 def fit_stlr(self:Learner, n_epoch:int, # number of epochs
              lr_max=None, # peak learning rate: number, list per group or slice (default `learn.lr`)
              cut_frac:float=0.1, # fraction of iterations warming up
@@ -117,8 +111,6 @@ def fit_stlr(self:Learner, n_epoch:int, # number of epochs
     if self.opt is None or reset_opt: self.create_opt()
     lr = lr_range(self.lr if lr_max is None else lr_max, self.n_groups)
     self.fit(n_epoch, wd=wd, cbs=[ParamScheduler({'lr': SchedSTLR(lr, cut_frac, ratio)})] + listify(cbs), start_epoch=start_epoch)
-
-Learner.fit_stlr = fit_stlr
 
 # %% ../nbs/03_schedule.ipynb #db9cc051
 class LRFinder(Callback):
@@ -152,6 +144,7 @@ def _suggestions(lrs, losses):
     grads = np.gradient(losses[:end+1], np.log(lrs[:end+1]))
     return {'minimum': float(lrs[np.argmin(losses)] / 10), 'steep': float(lrs[int(np.argmin(grads))])}
 
+@patch
 def lr_find(self:Learner, start_lr:float=1e-7, # first learning rate
             end_lr:float=10., # last learning rate
             num_it:int=100, # iterations at most
@@ -173,8 +166,6 @@ def lr_find(self:Learner, start_lr:float=1e-7, # first learning rate
             ax.plot(v, np.interp(np.log(v), np.log(cb.lrs), cb.losses), 'o', color=c, label=f'{k}: {v:.1e}')
         ax.legend()
     return sugg
-
-Learner.lr_find = lr_find
 
 # %% ../nbs/03_schedule.ipynb #f2bee1ab
 class _Monitor(Callback):
@@ -214,28 +205,45 @@ class SaveModelCallback(_Monitor):
     def after_fit(self):
         if hasattr(self, 'best_epoch'): self.learn.load(self.fname, with_opt=self.with_opt)
 
-# %% ../nbs/03_schedule.ipynb #77717071
-def train_human_numbers(epochs:int=2, lr:float=1e-2, bs:int=128, seed:int=42, quiet:bool=False):
-    "Train `WindowMLP` on HUMAN_NUMBERS with one-cycle; returns the learner."
-    set_seed(seed)
-    dls = human_numbers_dls(bs=bs)
-    learn = Learner(dls, WindowMLP(len(dls.vocab)), metrics=accuracy)
-    if quiet:
-        with learn.no_logging(): learn.fit_one_cycle(epochs, lr)
-    else: learn.fit_one_cycle(epochs, lr)
-    return learn
+# %% ../nbs/03_schedule.ipynb #ad4b0a1e
+def _rng_state(dls) -> dict:
+    st = dict(python=list(random.getstate()), torch=torch.get_rng_state().tolist())
+    kind, keys, pos, has_gauss, cached = np.random.get_state()
+    st['numpy'] = [kind, keys.tolist(), pos, has_gauss, cached]
+    if torch.cuda.is_available(): st['cuda'] = [s.tolist() for s in torch.cuda.get_rng_state_all()]
+    rng = getattr(dls.train, 'rng', None)
+    if isinstance(rng, np.random.Generator): st['loader'] = rng.bit_generator.state
+    return st
 
-def human_numbers_demo(epochs:int=2, lr:float=1e-2, bs:int=128, seed:int=42)->float:
-    "Train a next-word model on HUMAN_NUMBERS, print and return its accuracy against the naive baseline."
-    learn = train_human_numbers(epochs, lr, bs, seed)
-    acc, base = learn.recorder.values[-1][-1], learn.dls.baseline
-    print(f"HUMAN_NUMBERS next-word accuracy: {acc:.1%} (naive baseline {base:.1%}, +{acc - base:.1%})")
-    return acc
+def _set_rng_state(dls, st:dict):
+    v, state, gauss = st['python']
+    random.setstate((v, tuple(state), gauss))
+    torch.set_rng_state(torch.tensor(st['torch'], dtype=torch.uint8))
+    kind, keys, pos, has_gauss, cached = st['numpy']
+    np.random.set_state((kind, np.array(keys, dtype=np.uint32), pos, has_gauss, cached))
+    if 'cuda' in st and torch.cuda.is_available(): torch.cuda.set_rng_state_all([torch.tensor(s, dtype=torch.uint8) for s in st['cuda']])
+    if 'loader' in st: dls.train.rng.bit_generator.state = st['loader']
 
-@call_parse
-def textlib_demo(epochs:int=2, # number of epochs
-                 lr:float=1e-2, # peak learning rate
-                 bs:int=128, # batch size
-                 seed:int=42): # random seed
-    "Command line: train a next-word model on HUMAN_NUMBERS and print its accuracy."
-    human_numbers_demo(epochs, lr, bs, seed)
+class CheckpointCallback(Callback):
+    "Save model, optimizer, schedule position, RNG states and history after each epoch; resume from them."
+    order = 60   # after `Recorder`: its history includes the epoch just finished
+    def __init__(self, fname:str='checkpoint', # name in `path/model_dir` (`.safetensors`)
+                 resume:bool=True): # continue from an existing checkpoint of the same run
+        self.fname, self.resume = fname, resume
+    @property
+    def file(self): return self.path/self.model_dir/f'{self.fname}.safetensors'
+    def before_fit(self):
+        if not (self.resume and self.file.exists()): return
+        if checkpoint_extra(self.file).get('n_epoch') != self.n_epoch: return   # another run's checkpoint: start afresh
+        extra = load_checkpoint(self.file, self.model, self.opt, device=self.learn.device)
+        self.learn.start_epoch = extra['epoch'] + 1   # `fit` reads it after `before_fit`
+        self.learn.train_iter = self.start_epoch * len(self.dls.train)   # the schedules' position
+        self.learn.pct_train = self.train_iter / (len(self.dls.train) * self.n_epoch)
+        _set_rng_state(self.dls, extra['rng'])
+        rec, hist = self.learn.recorder, extra['history']
+        rec.values, rec.losses, rec.hps = hist['values'], hist['losses'], hist['hps']
+    def after_epoch(self):
+        rec = self.learn.recorder
+        hist = dict(values=rec.values, losses=rec.losses, hps={k: [np.asarray(v).tolist() for v in vs] for k,vs in rec.hps.items()})
+        self.file.parent.mkdir(parents=True, exist_ok=True)
+        save_checkpoint(self.file, self.model, self.opt, extra=dict(epoch=self.epoch, n_epoch=self.n_epoch, rng=_rng_state(self.dls), history=hist))

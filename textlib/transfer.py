@@ -6,9 +6,8 @@
 from __future__ import annotations
 import torch, torch.nn as nn
 import pandas as pd
-from .learner import Learner, get_hyper
-from .optimizer import _bn_types, _bn_params
-from .schedule import _has_hyper
+from .learner import Learner, get_hyper, has_hyper
+from .optimizer import bn_types, bn_params
 
 # %% auto #0
 __all__ = ['AdaptiveConcatPool2d', 'cut_model', 'num_features', 'create_head', 'transfer_model', 'bn_splitter',
@@ -73,7 +72,7 @@ def transfer_model(pretrained:nn.Module, # a trained model (its head is dropped)
 def bn_splitter(m:nn.Sequential): # `nn.Sequential(body, head)`, as `transfer_model` builds
     "Two parameter groups: the body without its BatchNorm layers; the body's BatchNorm layers and the head."
     body, head = m[0], m[1:]
-    bn_ids = _bn_params(body)
+    bn_ids = bn_params(body)
     return [[p for p in body.parameters() if id(p) not in bn_ids],
             [p for p in body.parameters() if id(p) in bn_ids] + list(head.parameters())]
 
@@ -81,7 +80,7 @@ def bn_splitter(m:nn.Sequential): # `nn.Sequential(body, head)`, as `transfer_mo
 def param_groups_summary(learn:Learner): # a learner with an optimizer
     "A table of the optimizer's parameter groups: hyper-parameters, parameter counts, trainable counts."
     if learn.opt is None: learn.create_opt()
-    moms = get_hyper(learn.opt, 'mom') if _has_hyper(learn.opt, 'mom') else [None] * len(learn.opt.param_groups)
+    moms = get_hyper(learn.opt, 'mom') if has_hyper(learn.opt, 'mom') else [None] * len(learn.opt.param_groups)
     rows = []
     for i, pg in enumerate(learn.opt.param_groups):
         ps = pg['params']
