@@ -164,7 +164,7 @@ class AWD_LSTM(nn.Module):
 
     def forward(self, inp:torch.Tensor): # `bs x sl` token ids
         bs = inp.shape[0]
-        if self.hidden is None or self.hidden[0][0].shape[1] != bs: self.hidden = self._zero_hidden(bs)
+        if self.hidden is None or self.hidden[0][0].shape[1] != bs: self.hidden = self.zero_hidden(bs)
         out = self.input_dp(self.encoder(inp))
         new_hidden = []
         for l, rnn in enumerate(self.rnns):
@@ -174,7 +174,8 @@ class AWD_LSTM(nn.Module):
         self.hidden = new_hidden
         return out
 
-    def _zero_hidden(self, bs):
+    def zero_hidden(self, bs:int) -> list:
+        "The initial state for `bs` sequences: zeros `(h, c)` for each layer."
         w = self.encoder.weight
         return [tuple(w.new_zeros(1, bs, r.module.hidden_size) for _ in range(2)) for r in self.rnns]
     def reset(self): self.hidden = None

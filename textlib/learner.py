@@ -23,7 +23,7 @@ __all__ = ['CancelFitException', 'CancelEpochException', 'CancelTrainException',
            'check_events', 'lr_range', 'get_hyper', 'has_hyper', 'set_hyper', 'accuracy', 'Metric', 'AvgMetric',
            'AvgLoss', 'Perplexity', 'mk_metric', 'all_params', 'Learner', 'TrainEvalCallback', 'Recorder',
            'ProgressCallback', 'DebugCallback', 'GradientClip', 'GatherPreds', 'loss_activation', 'loss_decodes',
-           'save_checkpoint', 'load_checkpoint', 'checkpoint_extra']
+           'save_checkpoint', 'checkpoint_state', 'load_checkpoint', 'checkpoint_extra']
 
 # %% ../nbs/02_learner.ipynb #b6667bd3
 class CancelFitException(Exception):      "Stop training; `after_cancel_fit` and `after_fit` still run."
@@ -546,6 +546,17 @@ def _read_checkpoint(fname, device, with_tensors:bool=True):
         raise ValueError(f"{fname} is not a readable checkpoint (corrupted or truncated?): {e}") from None
     return tensors, meta
 
+def _model_state(tensors, meta) -> dict:
+    sd = {k[6:]:v for k,v in tensors.items() if k.startswith('model.')}
+    for k,src in meta['aliases'].items(): sd[k[6:]] = sd[src[6:]]
+    return sd
+
+def checkpoint_state(fname, # a file written by `save_checkpoint`
+                     device='cpu'): # where the tensors are read to
+    "The model's state dict stored in a checkpoint (tied tensors shared again) and its `extra` metadata."
+    tensors, meta = _read_checkpoint(fname, device)
+    return _model_state(tensors, meta), meta['extra']
+
 def load_checkpoint(fname, # a file written by `save_checkpoint`
                     model:nn.Module, # model to load into (shapes must match)
                     opt=None, # optimizer to load into (if the file has optimizer state)
@@ -553,8 +564,7 @@ def load_checkpoint(fname, # a file written by `save_checkpoint`
                     device='cpu'): # where tensors are read to before being copied into the model
     "Load a checkpoint into `model` (and `opt`); returns the `extra` metadata."
     tensors, meta = _read_checkpoint(fname, device)
-    sd = {k[6:]:v for k,v in tensors.items() if k.startswith('model.')}
-    for k,src in meta['aliases'].items(): sd[k[6:]] = sd[src[6:]]
+    sd = _model_state(tensors, meta)
     own = model.state_dict()
     for k,v in own.items():
         if k in sd and sd[k].shape != v.shape:

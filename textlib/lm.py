@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
 from fastcore.basics import patch
 from .core import untar_data, URLs, listify
-from .learner import Learner, Callback, Perplexity, GradientClip, save_checkpoint, load_checkpoint
+from .learner import Learner, Callback, Perplexity, GradientClip, save_checkpoint, load_checkpoint, checkpoint_state
 from .optimizer import Adam
 import textlib.schedule   # `Learner.fit_one_cycle`
 from .text import (Tokenizer, Numericalize, TextDataLoaders, tokenize_texts, read_wikitext,
@@ -19,7 +19,8 @@ from .awdlstm import (get_language_model, awd_lstm_lm_config, awd_lstm_lm_split,
 
 # %% auto #0
 __all__ = ['fastai07_specials', 'awd_lstm_lm_config_cpu', 'wikitext_lm_dls', 'LMLearner', 'language_model_learner', 'sample_next',
-           'match_embeds', 'fastai_format', 'fastai_to_textlib', 'load_fastai_lm', 'load_fastai_vocab']
+           'match_embeds', 'fastai_format', 'fastai_to_textlib', 'awd_lstm_sizes', 'load_fastai_lm',
+           'load_fastai_vocab', 'read_pretrained', 'pretrained_config']
 
 # %% ../nbs/12b_lm_pretrain.ipynb #5df648dd
 def wikitext_lm_dls(path=None, # folder with `valid.txt` and `test.txt` (default: `untar_data(URLs.WIKITEXT_TINY)`)
@@ -29,6 +30,7 @@ def wikitext_lm_dls(path=None, # folder with `valid.txt` and `test.txt` (default
                     min_freq:int=3, max_vocab:int=60000, # vocabulary
                     tokenizer:Tokenizer=None, # default `Tokenizer()` (rules + spaCy)
                     seed:int=None, # shuffles and random lengths
+                    backwards:bool=False, # read the text from the end (a backward model)
                     **kwargs) -> TextDataLoaders: # to the tokenizer (`n_workers`, `cache_dir`...)
     "Language-model loaders on WikiText-2: articles of `valid.txt` to train on, of `test.txt` to validate on."
     path = Path(path) if path is not None else untar_data(URLs.WIKITEXT_TINY)
@@ -38,7 +40,7 @@ def wikitext_lm_dls(path=None, # folder with `valid.txt` and `test.txt` (default
     trn, val = np.arange(n), np.arange(n, len(corpus))
     num = Numericalize.from_counts(corpus.count(trn), min_freq, max_vocab)
     return TextDataLoaders.from_ids(corpus.numericalize(num), trn, val, num, is_lm=True, bs=bs, bptt=bptt,
-                                    var_bptt=True, seed=seed, path=path)
+                                    var_bptt=True, seed=seed, backwards=backwards, path=path)
 
 # %% ../nbs/12b_lm_pretrain.ipynb #90d9f8f3
 class LMLearner(Learner):
@@ -54,10 +56,17 @@ def language_model_learner(dls, # language-model loaders with a `num` vocabulary
                            clip:float=0.1, # gradient norm clipping (None: off)
                            metrics=None, # default: accuracy and perplexity
                            lr:float=2e-3, # default learning rate
+                           pretrained=None, # weights to start from: a name in `path/model_dir`, or `(weights, vocab)` files (see `read_pretrained`)
                            **kwargs) -> LMLearner: # to `Learner` (`path`, `cbs`, `device`...)
-    "An `LMLearner` training an AWD-LSTM language model on `dls`."
+    "An `LMLearner` training an AWD-LSTM language model on `dls`, optionally from pretrained weights."
     if not getattr(dls, 'is_lm', False): raise ValueError("language_model_learner needs language-model loaders (is_lm=True)")
+    sd = None
+    if pretrained is not None:
+        sd, old_vocab = read_pretrained(pretrained, Path(kwargs.get('path') or dls.path)/kwargs.get('model_dir', 'models'))
+        config = pretrained_config(sd, config)
+        sd = match_embeds(sd, old_vocab, dls.vocab)
     model = get_language_model(len(dls.vocab), config, drop_mult)
+    if sd is not None: _load_lm_weights(model, sd)
     cbs = [ModelResetter(), RNNRegularizer(alpha, beta)] + ([GradientClip(clip)] if clip else []) + listify(kwargs.pop('cbs', None))
     learn = LMLearner(dls, model, loss_func=cross_entropy_flat, opt_func=Adam, lr=lr, splitter=awd_lstm_lm_split,
                       cbs=cbs, metrics=metrics if metrics is not None else [accuracy_flat, Perplexity()], **kwargs)
@@ -104,7 +113,7 @@ def predict(self:LMLearner, text:str, # the prompt
 def _enc_files(self, name): d = self.path/self.model_dir; return d/f'{name}.safetensors', d/f'{name}.vocab.json'
 
 @patch
-def save_encoder(self:LMLearner, name:str): # file name without extension, in `path/model_dir`
+def save_encoder(self:Learner, name:str): # file name without extension, in `path/model_dir`
     "Save the AWD-LSTM encoder (safetensors) and its vocabulary (JSON)."
     wf, vf = _enc_files(self, name)
     enc = awd_lstm_encoder(self.model[0])
@@ -115,7 +124,7 @@ def save_encoder(self:LMLearner, name:str): # file name without extension, in `p
     return wf
 
 @patch
-def load_encoder(self:LMLearner, name:str): # file name without extension, in `path/model_dir`
+def load_encoder(self:Learner, name:str): # file name without extension, in `path/model_dir`
     "Load an encoder saved by `save_encoder` into this learner's AWD-LSTM; the vocabularies must match."
     wf, vf = _enc_files(self, name)
     if not vf.exists(): raise FileNotFoundError(f"no vocabulary {vf} next to the encoder weights")
@@ -166,21 +175,26 @@ def fastai_to_textlib(sd:dict) -> dict:
         raise KeyError(f"unexpected key {k!r} in what looks like {fmt} AWD-LSTM weights")
     return out
 
-def _config_from(sd:dict) -> dict:
+def awd_lstm_sizes(sd:dict) -> dict:
+    "Vocabulary, embedding and hidden sizes and number of layers of an AWD-LSTM language model's state dict."
     n_layers = len({k.split('.')[2] for k in sd if k.startswith('0.rnns.')})
     if n_layers == 0 or '0.encoder.weight' not in sd: raise KeyError("no embedding or LSTM layers found in the weights")
     vocab_sz, emb_sz = sd['0.encoder.weight'].shape
     return dict(vocab_sz=vocab_sz, emb_sz=emb_sz, n_layers=n_layers, n_hid=sd['0.rnns.0.module.weight_hh_l0'].shape[1])
 
+def _torch_weights(fname) -> dict:
+    try: sd = torch.load(fname, map_location='cpu', weights_only=True)
+    except Exception as e: raise ValueError(f"{fname} is not a weights file that PyTorch can read safely (weights_only): {e}") from None
+    if isinstance(sd, dict) and 'model' in sd and isinstance(sd['model'], dict): sd = sd['model']
+    if not isinstance(sd, dict): raise ValueError(f"{fname} holds a {type(sd).__name__}, not a state dict")
+    return sd
+
 def load_fastai_lm(fname, # a fastai AWD-LSTM language-model `.pth` (a state dict, or `{'model': state dict}`)
                    config:dict=None, # dropouts etc. (sizes are read from the weights)
                    drop_mult:float=1.) -> nn.Module:
     "A textlib AWD-LSTM language model with fastai's pretrained weights."
-    try: sd = torch.load(fname, map_location='cpu', weights_only=True)
-    except Exception as e: raise ValueError(f"{fname} is not a weights file that PyTorch can read safely (weights_only): {e}") from None
-    if isinstance(sd, dict) and 'model' in sd and isinstance(sd['model'], dict): sd = sd['model']
-    sd = fastai_to_textlib(sd)
-    cfg = _config_from(sd)
+    sd = fastai_to_textlib(_torch_weights(fname))
+    cfg = awd_lstm_sizes(sd)
     model = get_language_model(cfg.pop('vocab_sz'), {**(config or {}), **cfg, 'bias': '1.decoder.bias' in sd}, drop_mult)
     model.load_state_dict(sd)
     return model
@@ -200,6 +214,46 @@ def load_fastai_vocab(fname, # an `itos*.pkl` file
     if not isinstance(vocab, list) or not all(isinstance(w, str) for w in vocab): raise ValueError(f"{fname} is not a list of strings")
     if map_specials and vocab[:2] == ['_unk_', '_pad_']: vocab = [fastai07_specials.get(w, w) for w in vocab]
     return vocab
+
+# %% ../nbs/12b_lm_pretrain.ipynb #efa353fb
+def read_pretrained(pretrained, # a name (`path/name.safetensors` + `path/name.vocab.json`), or `(weights, vocab)` files
+                    path='.') -> tuple: # the folder of a name
+    "The state dict (textlib's key names) and vocabulary of a pretrained AWD-LSTM language model, textlib's or fastai's."
+    wf, vf = (Path(path)/f'{pretrained}.safetensors', Path(path)/f'{pretrained}.vocab.json') if isinstance(pretrained, str) else map(Path, pretrained)
+    for f in (wf, vf):
+        if not f.is_file(): raise FileNotFoundError(f"pretrained model file {f} not found")
+    if wf.suffix == '.safetensors':
+        sd, _ = checkpoint_state(wf)
+        if '0.encoder.weight' not in sd: sd = {f'0.{k}': v for k, v in sd.items()}   # an encoder saved by `save_encoder`
+    else: sd = fastai_to_textlib(_torch_weights(wf))
+    vocab = Numericalize.load(vf).vocab if vf.suffix == '.json' else load_fastai_vocab(vf)
+    if '0.encoder.weight' not in sd: raise ValueError(f"{wf} has no embedding (0.encoder.weight): not an AWD-LSTM language model")
+    if len(vocab) != sd['0.encoder.weight'].shape[0]:
+        raise ValueError(f"{vf} has {len(vocab):,} tokens but the embedding of {wf} has {sd['0.encoder.weight'].shape[0]:,} rows")
+    return sd, vocab
+
+def pretrained_config(sd:dict, config:dict=None) -> dict:
+    "`config` with the sizes of the language model weights `sd`; an explicit size that differs is an error."
+    sizes = {k: v for k, v in awd_lstm_sizes(sd).items() if k != 'vocab_sz'}
+    clash = {k: (config[k], v) for k, v in sizes.items() if config and k in config and config[k] != v}
+    if clash: raise ValueError("the pretrained weights do not fit the config: " + ', '.join(f'{k}={a} asked, {b} in the weights' for k, (a, b) in clash.items()))
+    return {**(config or {}), **sizes}
+
+def _load_lm_weights(model:nn.Module, sd:dict):
+    "Load `sd` into a language model; only the decoder's bias may be missing (it then stays zero), and its tied weight."
+    res = model.load_state_dict(sd, strict=False)
+    tied = model[1].decoder.weight is model[0].encoder.weight
+    missing = [k for k in res.missing_keys if k != '1.decoder.bias' and not (tied and k == '1.decoder.weight')]
+    if missing or res.unexpected_keys: raise RuntimeError(f"pretrained weights do not match the model: missing {missing[:4]}, unexpected {res.unexpected_keys[:4]}")
+
+@patch
+def save_lm(self:LMLearner, name:str): # file name without extension, in `path/model_dir`
+    "Save the whole language model (safetensors) and its vocabulary (JSON), for `language_model_learner(pretrained=name)`."
+    wf, vf = _enc_files(self, name)
+    wf.parent.mkdir(parents=True, exist_ok=True)
+    save_checkpoint(wf, self.model, extra=dict(kind='awd_lstm_lm'))
+    self.dls.num.save(vf)
+    return wf
 
 # %% ../nbs/12b_lm_pretrain.ipynb #3b74ad78
 awd_lstm_lm_config_cpu = dict(awd_lstm_lm_config, emb_sz=200, n_hid=400, n_layers=2)

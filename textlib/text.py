@@ -4,7 +4,7 @@
 
 # %% ../nbs/12_text.ipynb #9109736b
 from __future__ import annotations
-import re, html, io, json, hashlib, inspect, itertools, functools
+import re, html, io, json, hashlib, inspect, itertools, functools, stat
 from collections import Counter
 from pathlib import Path
 import numpy as np, torch
@@ -13,12 +13,12 @@ from .core import defaults, listify, atomic_write, atomic_path, data_home, paral
 from .data import CategoryMap, Dataset, DataLoaders, pad_collate, SortSampler, SortishSampler, is_missing
 
 # %% auto #0
-__all__ = ['UNK', 'PAD', 'BOS', 'EOS', 'FLD', 'TK_REP', 'TK_WREP', 'TK_UP', 'TK_MAJ', 'text_spec_tok', 'fix_html', 'replace_rep',
-           'replace_wrep', 'spec_add_spaces', 'rm_useless_spaces', 'replace_all_caps', 'replace_maj', 'lowercase',
-           'replace_space', 'SpacyTokenizer', 'WhitespaceTokenizer', 'SentencePieceTokenizer', 'Tokenizer', 'read_text',
-           'get_text_files', 'read_wikitext', 'cache_home', 'TokCorpus', 'tokenize_texts', 'tokenize_files',
-           'tokenize_df', 'tokenize_csv', 'Numericalize', 'untokenize', 'Ragged', 'numericalize_corpora',
-           'LMDataLoader', 'TextDataset', 'TextDataLoaders']
+__all__ = ['UNK', 'PAD', 'BOS', 'EOS', 'FLD', 'TK_REP', 'TK_WREP', 'TK_UP', 'TK_MAJ', 'text_spec_tok', 'known_rules', 'fix_html',
+           'replace_rep', 'replace_wrep', 'spec_add_spaces', 'rm_useless_spaces', 'replace_all_caps', 'replace_maj',
+           'lowercase', 'replace_space', 'SpacyTokenizer', 'WhitespaceTokenizer', 'SentencePieceTokenizer', 'Tokenizer',
+           'read_text', 'get_text_files', 'read_wikitext', 'cache_home', 'TokCorpus', 'tokenize_texts',
+           'tokenize_files', 'tokenize_df', 'tokenize_csv', 'Numericalize', 'untokenize', 'Ragged',
+           'numericalize_corpora', 'LMDataLoader', 'TextDataset', 'TextDataLoaders']
 
 # %% ../nbs/12_text.ipynb #53058d0d
 UNK, PAD, BOS, EOS, FLD, TK_REP, TK_WREP, TK_UP, TK_MAJ = text_spec_tok = \
@@ -43,6 +43,8 @@ def replace_rep(t:str) -> str:
 _re_wrep = re.compile(r'(?:\s|^)(\w+)\s+((?:\1\s+)+)\1(\s|\W|$)')
 def replace_wrep(t:str) -> str:
     "Three or more repeats of a word `w` become ` xxwrep n w `."
+    ws = t.split()
+    if not any(map(str.__eq__, ws, itertools.islice(ws, 1, None))): return t  # a match needs a word twice in a row: quick exit
     return _re_wrep.sub(lambda m: f' {TK_WREP} {len(m[2].split())+2} {m[1]} {m[3]}', t)
 
 # %% ../nbs/12_text.ipynb #e860cd28
@@ -87,12 +89,19 @@ def _revive(cls, cfg:str):
 class _Sendable:
     "A tokenizer pickled as its JSON configuration, so sending it to a worker process with every task costs nothing."
     def config(self) -> dict: raise NotImplementedError
-    def __reduce__(self): return (_revive, (type(self), json.dumps(self.config(), sort_keys=True)))
+    def _live_key(self) -> tuple: return (type(self), json.dumps(self.config(), sort_keys=True))
+    def __reduce__(self): return (_revive, self._live_key())
     def __repr__(self): return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k,v in self.config().items())})"
 
 # %% ../nbs/12_text.ipynb #3503bd64
 _re_ws = re.compile(r'(\s+)')
 _re_fallback = re.compile(r'\w+|[^\w\s]')
+_re_plain = re.compile(r'([a-z]+)([,.!?;:)"]?)')  # English chunks spaCy splits only at one trailing mark (checked below)
+
+class _Memo(dict):
+    "Chunk -> tokens; a missing chunk is tokenized by `fill` (so hits stay in C: `[memo[p] for p in pieces]`)."
+    def __init__(self, fill, init): super().__init__(init); self.fill = fill
+    def __missing__(self, s): return self.fill(s)
 
 class SpacyTokenizer(_Sendable):
     "spaCy's rule-based tokenizer for `lang`, special tokens kept whole, memoized per whitespace-free chunk."
@@ -108,34 +117,38 @@ class SpacyTokenizer(_Sendable):
         except ImportError as e: raise ValueError(f"spaCy has no language {lang!r} ({e})") from None
         if hasattr(nlp.tokenizer, 'add_special_case'):  # not every language's tokenizer has exceptions (e.g. 'zh')
             for w in self.special_toks: nlp.tokenizer.add_special_case(w, [{ORTH: w}])
-        self.spacy, self.memo = nlp.tokenizer, {w: [w] for w in self.special_toks}
+        self.spacy = nlp.tokenizer
         exc = getattr(nlp.tokenizer, 'rules', None) or {}  # spaCy's exceptions; those made of punctuation (emoticons, '')
+        self.exc = set(exc)
         self.punct_exc = {k for k in exc if not any(c.isalnum() or c.isspace() for c in k) and k != "'"}
+        self._plain = _re_plain.fullmatch if lang == 'en' else lambda s: None
         self.glued = set()  # chunks where such an exception is glued to more text: spaCy's result depends on context
+        self._reset()
     def config(self): return dict(lang=self.lang, special_toks=self.special_toks, max_chunk=self.max_chunk, memo_size=self.memo_size)
+    def _reset(self):
+        "An empty memo: special tokens and the empty chunk only (`glued` is kept: it depends on the chunk alone)."
+        self.memo = _Memo(self._fill, {'': [], **{w: [w] for w in self.special_toks}})
 
-    def chunk(self, s:str) -> list:
-        "The tokens of a whitespace-free string `s`."
-        toks = self.memo.get(s)
-        if toks is None:
-            toks = [t.text for t in self.spacy(s)] if len(s) <= self.max_chunk else _re_fallback.findall(s)
-            if len(self.memo) >= self.memo_size: self.memo, self.glued = {w: [w] for w in self.special_toks}, set()
-            self.memo[s] = toks
+    def _fill(self, s:str) -> list:
+        "Tokenize and remember a piece missing from the memo: a whitespace-free chunk or a whitespace run."
+        if s[0].isspace(): toks = [s[1:]] if s[0] == ' ' and len(s) > 1 else [] if s == ' ' else [s]  # one space belongs to the token before
+        else:
+            m = self._plain(s) if s not in self.exc else None
+            if m and m[1] not in self.exc: toks = [m[1], m[2]] if m[2] else [s]  # what spaCy gives, without building a Doc
+            else: toks = [t.text for t in self.spacy(s)] if len(s) <= self.max_chunk else _re_fallback.findall(s)
             if s not in self.punct_exc and any(o in self.punct_exc for o in toks): self.glued.add(s)
+        if len(self.memo) >= self.memo_size: self._reset()
+        self.memo[s] = toks
         return toks
 
+    def chunk(self, s:str) -> list: "The tokens of a whitespace-free string `s`."; return self.memo[s]
+
     def __call__(self, t:str) -> list:
-        res, glued, long = [], False, False
-        for i,piece in enumerate(_re_ws.split(t)):  # chunks at even positions, whitespace runs at odd ones
-            if not i % 2:
-                if piece:
-                    res.extend(self.chunk(piece))
-                    if piece in self.glued: glued = True
-                    if len(piece) > self.max_chunk: long = True
-            else:
-                if piece[0] == ' ': piece = piece[1:]  # one space belongs to the token before it
-                if piece: res.append(piece)
-        return [o.text for o in self.spacy(t)] if glued and not long else res
+        pieces = _re_ws.split(t)  # chunks at even positions, whitespace runs at odd ones
+        memo = self.memo
+        res = list(itertools.chain.from_iterable([memo[p] for p in pieces]))
+        if self.glued.isdisjoint(pieces) or any(len(p) > self.max_chunk for p in pieces[::2]): return res
+        return [o.text for o in self.spacy(t)]
 
 # %% ../nbs/12_text.ipynb #07e94555
 class WhitespaceTokenizer(_Sendable):
@@ -217,6 +230,43 @@ class Tokenizer:
         parts += [_fingerprint(r) for r in self.rules] + ['post'] + [_fingerprint(r) for r in self.post_rules]
         if isinstance(self.tok, SentencePieceTokenizer): parts.append(_sha(Path(self.tok.model_file).read_bytes()))
         return _sha('\n'.join(parts).encode())
+
+# %% ../nbs/12_text.ipynb #4925eb0d
+known_rules = {f.__name__: f for f in (fix_html, replace_rep, replace_wrep, spec_add_spaces, rm_useless_spaces,
+                                       replace_all_caps, replace_maj, lowercase, replace_space)}
+_tok_types = {c.__name__: c for c in (SpacyTokenizer, WhitespaceTokenizer, SentencePieceTokenizer)}
+
+def _rule_config(f) -> dict:
+    base = f.func if isinstance(f, functools.partial) else f
+    name = getattr(base, '__name__', None)
+    if known_rules.get(name) is not base or (isinstance(f, functools.partial) and f.args):
+        raise ValueError(f"rule {_fname(f)} is not in `textlib.text.known_rules`, so it cannot be saved by name: register it there")
+    return {'name': name, 'kwargs': dict(f.keywords)} if isinstance(f, functools.partial) else {'name': name}
+
+def _rule_from(c:dict):
+    if c.get('name') not in known_rules: raise ValueError(f"unknown rule {c.get('name')!r}: not in `textlib.text.known_rules`")
+    f = known_rules[c['name']]
+    return functools.partial(f, **c['kwargs']) if c.get('kwargs') else f
+
+@patch
+def to_config(self:Tokenizer, folder=None) -> dict: # where to copy a SentencePiece model
+    "A JSON-able description of this tokenizer, to rebuild it with `Tokenizer.from_config`."
+    cfg = self.tok.config()
+    if isinstance(self.tok, SentencePieceTokenizer):
+        if folder is None: raise ValueError("a SentencePiece tokenizer needs a folder to copy its model to")
+        with atomic_write(Path(folder)/'spm.model') as f: f.write(Path(self.tok.model_file).read_bytes())
+        cfg = dict(model_file='spm.model')
+    return dict(tok=type(self.tok).__name__, tok_config=cfg, rules=[_rule_config(r) for r in self.rules],
+                post_rules=[_rule_config(r) for r in self.post_rules])
+
+@patch(cls_method=True)
+def from_config(cls:Tokenizer, cfg:dict, folder=None) -> Tokenizer: # `folder`: where `to_config` copied a SentencePiece model
+    "The tokenizer described by `cfg` (from `to_config`)."
+    try:
+        tok_cls, tok_cfg = _tok_types[cfg['tok']], dict(cfg['tok_config'])
+        if tok_cls is SentencePieceTokenizer: tok_cfg['model_file'] = str(Path(folder or '.')/Path(tok_cfg['model_file']).name)
+        return cls(tok_cls(**tok_cfg), [_rule_from(r) for r in cfg['rules']], [_rule_from(r) for r in cfg['post_rules']])
+    except (KeyError, TypeError, AttributeError) as e: raise ValueError(f"not a tokenizer description: {e!r}") from None
 
 # %% ../nbs/12_text.ipynb #2eca7176
 def read_text(fname, # a text file
@@ -305,18 +355,27 @@ class TokCorpus:
         return cnt
 
 # %% ../nbs/12_text.ipynb #60cf950e
-def _tokenize(items, key:str, info:dict, tokenizer=None, n_workers:int=None, cache_dir=None, shard_size:int=1000,
+def _tokenize(items, key:str, info:dict, tokenizer=None, n_workers:int=None, cache_dir=None, shard_size:int=None,
               encoding_errors:str='strict', progress:bool=None, total:int=None) -> TokCorpus:
     "Tokenize `items` (texts or file paths, possibly a lazy stream) into a cached `TokCorpus` named by `key` and the tokenizer."
     tokenizer = tokenizer if tokenizer is not None else Tokenizer()
     path = Path(cache_dir or cache_home())/f'tok-{_sha((key + tokenizer.key()).encode())}'
     if (path/'corpus.json').is_file(): return TokCorpus(path)
     path.mkdir(parents=True, exist_ok=True)
+    # default: 1000 documents a shard, but 32 shards or more for a smaller corpus, so that the workers finish together
+    # (a function of the input alone: a rerun with other `n_workers` reuses the shards an interrupted run wrote)
+    if shard_size is None: shard_size = 1000 if total is None else min(1000, max(100, -(-total // 32)))
     jobs = ((path/_shard_name(s), chunk, tokenizer, encoding_errors) for s,chunk in enumerate(_chunks(items, shard_size)))
-    lengths, counts = [], Counter()
-    for ls,cnt in parallel_gen(_tok_shard, jobs, n_workers=n_workers, progress=progress,
-                               total=None if total is None else -(-total // shard_size)):
-        lengths += ls; counts.update(cnt)
+    tok, lengths, counts = getattr(tokenizer, 'tok', None), [], Counter()
+    live = tok._live_key() if isinstance(tok, _Sendable) else None
+    lent = live is not None and live not in _LIVE
+    if lent: _LIVE[live] = tok  # forked workers revive this tokenizer as it is (spaCy loaded, memo warm) instead of building one
+    try:
+        for ls,cnt in parallel_gen(_tok_shard, jobs, n_workers=n_workers, progress=progress,
+                                   total=None if total is None else -(-total // shard_size)):
+            lengths += ls; counts.update(cnt)
+    finally:
+        if lent: del _LIVE[live]
     if not lengths: raise ValueError("no documents to tokenize: the input is empty")
     meta = dict(lengths=lengths, counts=counts, shard_size=shard_size, n_shards=-(-len(lengths) // shard_size),
                 info=dict(info, tokenizer=repr(tokenizer)))
@@ -338,10 +397,15 @@ def tokenize_files(files:list, # text files, read as UTF-8 by the workers
                    tokenizer:Tokenizer=None, # default `Tokenizer()`
                    **kwargs) -> TokCorpus: # `n_workers`, `cache_dir`, `shard_size`, `encoding_errors`, `progress`
     "Tokenize text files in parallel, cached under their names, sizes and modification times."
-    files, h = [Path(f) for f in files], hashlib.sha256()
+    files, h, dirs = [Path(f) for f in files], hashlib.sha256(), {}
     for f in files:
-        st = f.stat()
-        h.update(f'{f.resolve()}\t{st.st_size}\t{st.st_mtime_ns}\n'.encode('utf-8', 'surrogatepass'))
+        st = f.lstat()
+        if stat.S_ISLNK(st.st_mode) or f.name in ('', '.', '..'): st, name = f.stat(), f.resolve()
+        else:  # `f.resolve()`, resolving each folder once
+            d = dirs.get(f.parent)
+            if d is None: d = dirs[f.parent] = f.parent.resolve()
+            name = d/f.name
+        h.update(f'{name}\t{st.st_size}\t{st.st_mtime_ns}\n'.encode('utf-8', 'surrogatepass'))
     return _tokenize(files, 'files:' + h.hexdigest(), dict(source='files', n=len(files)), tokenizer, total=len(files), **kwargs)
 
 # %% ../nbs/12_text.ipynb #e065d957
@@ -621,19 +685,21 @@ class TextDataLoaders(DataLoaders):
                  var_bptt:bool=False, # language model: AWD-LSTM's random lengths (training)
                  backwards:bool=False, # read documents from the end
                  seed:int=None, # seed for shuffles
+                 tokenizer:Tokenizer=None, # how the documents were tokenized, kept for prediction (default `Tokenizer()`)
                  **kwargs): # to `DataLoaders` (e.g. `path`)
         "Loaders from numericalized documents and a split."
+        kwargs['tokenizer'] = tokenizer if tokenizer is not None else Tokenizer()
         if len(trn) == 0 or len(val) == 0: raise ValueError(f"empty split: {len(trn)} training and {len(val)} validation documents")
         if is_lm:
             mk = lambda idx, train: LMDataLoader(ids[idx], bs, bptt, shuffle=train, var_bptt=var_bptt and train, backwards=backwards, seed=seed)
-            return cls(mk(trn, True), mk(val, False), num=num, vocab=num.vocab, is_lm=True, **kwargs)
+            return cls(mk(trn, True), mk(val, False), num=num, vocab=num.vocab, is_lm=True, backwards=backwards, **kwargs)
         labels = CategoryMap([y[i] for i in trn])
         ys = labels.encode(list(y))
         dsets = [TextDataset(ids[idx], ys[torch.as_tensor(idx)], backwards) for idx in (trn, val)]
         return cls.from_dsets(*dsets, bs=bs, collate_fn=pad_collate,
                               train_sampler=SortishSampler(dsets[0].lengths, bs, drop_last=True, seed=seed),
                               valid_sampler=SortSampler(dsets[1].lengths),
-                              num=num, vocab=num.vocab, labels=labels, c=len(labels), is_lm=False, **kwargs)
+                              num=num, vocab=num.vocab, labels=labels, c=len(labels), is_lm=False, backwards=backwards, **kwargs)
 
 # %% ../nbs/12_text.ipynb #54256bfa
 _tok_args = ('tokenizer', 'n_workers', 'cache_dir', 'shard_size', 'encoding_errors', 'progress')
@@ -657,18 +723,20 @@ def _from_folder(cls, path, # the dataset's folder
                  lm_folders:list=None, # language model: the folders to read (default: every subfolder of `train` and `valid`)
                  valid_pct:float=0.1, # language model: share of documents for validation
                  n_per_folder:int=None, # read only the first `n` files of each folder (quick experiments)
+                 n_valid_per_folder:int=None, # classifier: the first `n` files of each validation folder (default `n_per_folder`)
                  vocab=None, # a `Numericalize` or a list of tokens to use instead of building one
                  min_freq:int=3, max_vocab:int=60000, # to build the vocabulary
                  seed:int=None, # for the split and shuffles
                  **kwargs): # to `tokenize_files` (`tokenizer`, `n_workers`, `cache_dir`...) and `from_ids` (`bs`, `bptt`...)
     "Loaders from `path/train/<class>/*.txt` and `path/valid/<class>/*.txt` (IMDb's layout)."
     path, tk = Path(path), _pop(kwargs, _tok_args)
-    def corpus(folder):
-        files = get_text_files(path/folder)[:n_per_folder]
+    def corpus(folder, n=n_per_folder):
+        files = get_text_files(path/folder)[:n]
         if not files: raise ValueError(f"no .txt files in {path/folder}")
         return tokenize_files(files, **tk)
     def subdirs(f): return sorted(p.name for p in (path/f).iterdir() if p.is_dir()) if (path/f).is_dir() else []
     kwargs.setdefault('path', path)
+    kwargs['tokenizer'] = tk.get('tokenizer')
     if is_lm:
         cs = [corpus(f) for f in (lm_folders or [f'{s}/{c}' for s in (train, valid) for c in subdirs(s)] or [train, valid])]
         num = _numericalizer(vocab, sum((c.counts for c in cs), Counter()), min_freq, max_vocab)
@@ -677,7 +745,8 @@ def _from_folder(cls, path, # the dataset's folder
     if classes is None:
         classes = [c for c in subdirs(train) if c in subdirs(valid)]
         if not classes: raise FileNotFoundError(f"no class folders found in both {path/train} and {path/valid}")
-    cs = {(s, c): corpus(f'{s}/{c}') for s in (train, valid) for c in classes}
+    n_val = n_per_folder if n_valid_per_folder is None else n_valid_per_folder
+    cs = {(s, c): corpus(f'{s}/{c}', n_per_folder if s == train else n_val) for s in (train, valid) for c in classes}
     num = _numericalizer(vocab, sum((cs[train, c].counts for c in classes), Counter()), min_freq, max_vocab)
     ids = numericalize_corpora(list(cs.values()), num)
     y = [c for (_, c), v in cs.items() for _ in range(len(v))]
@@ -715,7 +784,9 @@ def _from_df(cls, df, # one document per row
              seed:int=None, # for the split and shuffles
              **kwargs): # to `tokenize_df` and `from_ids`
     "Loaders from a DataFrame with text column(s), a label column and a validation column."
-    corpus = tokenize_df(df, text_col, **_pop(kwargs, _tok_args + ('mark_fields',)))
+    tk = _pop(kwargs, _tok_args + ('mark_fields',))
+    corpus = tokenize_df(df, text_col, **tk)
+    kwargs['tokenizer'] = tk.get('tokenizer')
     return _from_table(cls, corpus, df, 'the DataFrame', label_col, valid_col, is_lm, valid_pct, vocab, min_freq, max_vocab, seed, **kwargs)
 TextDataLoaders.from_df = _from_df
 
@@ -728,7 +799,9 @@ def _from_csv(cls, fname, # a CSV file with a header row
     "Loaders from a CSV file; its text is read in chunks, the label and validation columns whole."
     import pandas as pd
     fname = Path(fname)
-    corpus = tokenize_csv(fname, text_col, chunksize=chunksize, **_pop(kwargs, _tok_args + ('mark_fields',)))
+    tk = _pop(kwargs, _tok_args + ('mark_fields',))
+    corpus = tokenize_csv(fname, text_col, chunksize=chunksize, **tk)
+    kwargs['tokenizer'] = tk.get('tokenizer')
     need = ([] if is_lm else [label_col]) + ([] if valid_col is None else [valid_col])
     _check_cols(need, pd.read_csv(fname, nrows=0).columns, str(fname))
     table = pd.read_csv(fname, usecols=need) if need else pd.DataFrame(index=range(len(corpus)))
