@@ -6,7 +6,7 @@
 __all__ = ['textlib_modules']
 
 # %% ../nbs/98_all.ipynb #2ac433f7
-from . import core, data, models, learner, schedule, optimizer, hooks, vision, mixup, fp16, xresnet, transfer, text, awdlstm, lm
+from . import core, data, models, learner, schedule, optimizer, hooks, vision, mixup, fp16, xresnet, transfer, text, awdlstm, lm, ulmfit
 from .core import *
 from .data import *
 from .models import *
@@ -22,6 +22,7 @@ from .transfer import *
 from .text import *
 from .awdlstm import *
 from .lm import *
+from .ulmfit import *
 
-textlib_modules = [core, data, models, learner, schedule, optimizer, hooks, vision, mixup, fp16, xresnet, transfer, text, awdlstm, lm]
+textlib_modules = [core, data, models, learner, schedule, optimizer, hooks, vision, mixup, fp16, xresnet, transfer, text, awdlstm, lm, ulmfit]
 __all__ = ['textlib_modules'] + list(dict.fromkeys(n for m in textlib_modules for n in m.__all__))

@@ -307,7 +307,9 @@ class Recorder(Callback):
     def before_fit(self):
         self.losses, self.hps, self.values = [], {'lr': [], 'mom': []}, []
         self.metric_names = ['epoch', 'train_loss', 'valid_loss'] + [m.name for m in self.learn.metrics] + ['time']
-    def before_epoch(self): self.start, self.train_total, self.train_count = time.time(), 0., 0
+    def before_epoch(self):
+        self.start, self.train_total, self.train_count = time.time(), 0., 0
+        self.valid_loss, self.valid_values = None, [None] * (1 + len(self.learn.metrics))   # kept if validation is cancelled
     def before_validate(self):
         self.valid_loss = AvgLoss()
         for m in [self.valid_loss] + self.learn.metrics: m.reset()
@@ -326,6 +328,7 @@ class Recorder(Callback):
         else:
             for m in [self.valid_loss] + self.learn.metrics: m.accumulate(self.learn)
     def after_validate(self):
+        if self.valid_loss is None: return   # cancelled before it began
         self.valid_values = [self.valid_loss.value] + [m.value for m in self.learn.metrics]
         for m,v in zip(self.learn.metrics, self.valid_values[1:]):
             if v is not None and math.isnan(v): raise ValueError(f"metric {m.name!r} returned NaN on the validation set")
