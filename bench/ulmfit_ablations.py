@@ -60,6 +60,7 @@ def main(out:str=str(Path.home()/'.cache/textlib-bench/ulmfit'), # the folder of
          no_discriminative:store_true=False, # one learning rate for every group
          sched:str='stlr', # 'stlr' or 'one_cycle'
          all:store_true=False, # the full recipe and each ablation in turn (ignores the switches above)
+         skip:str='', # with --all: variants to leave out, comma-separated (e.g. 'no pretraining')
          lm_from:str=None, # reuse stages 1 and 2 of the `textlib ulmfit` run in this folder (e.g. ~/.textlib/runs/ulmfit-imdb)
          n_lm:int=1000, seed:int=42, quiet:store_true=False):
     "Run ULMFiT ablations on IMDb and tabulate their test accuracy."
@@ -85,6 +86,7 @@ def main(out:str=str(Path.home()/'.cache/textlib-bench/ulmfit'), # the folder of
                 'one-cycle instead of STLR': dict(sched='one_cycle')} if all else \
                {'chosen variant': dict(no_pretraining=no_pretraining, no_lm_finetuning=no_lm_finetuning, no_gradual=no_gradual,
                                        no_discriminative=no_discriminative, sched=sched)}
+    variants = {k: v for k, v in variants.items() if k not in [x.strip() for x in skip.split(',')]}
     rows = {}
     for name, v in variants.items():
         e = enc
