@@ -20,15 +20,9 @@ from pathlib import Path
 _HERE = Path(__file__).resolve().parent   # keep bench/ off sys.path: no script here may shadow a stdlib module
 sys.path[:] = [p for p in sys.path if Path(p or os.curdir).resolve() != _HERE]
 from fastcore.script import call_parse, store_true
-from textlib.learner import Callback, CancelValidateException
-
-class NoValidation(Callback):
-    "Skip the per-epoch validation: each variant is scored once, at the end, by `get_preds`."
-    fitting = False
-    def before_fit(self): self.fitting = True
-    def after_fit(self): self.fitting = False
-    def before_validate(self):
-        if self.fitting: raise CancelValidateException()   # `get_preds` afterwards still runs
+import importlib.util
+_spec = importlib.util.spec_from_file_location('ulmfit_sample_efficiency', _HERE/'ulmfit_sample_efficiency.py')
+_eff = importlib.util.module_from_spec(_spec); _spec.loader.exec_module(_eff)   # its `no_validation` and `lm_from_run`
 
 def classify(out, imdb, encoder, n_labels, n_test, seed, gradual=True, div=2.6**4, sched='stlr', match_vocab=False):
     "Test accuracy of the classifier from `encoder` with the chosen variant of the recipe."
@@ -40,7 +34,7 @@ def classify(out, imdb, encoder, n_labels, n_test, seed, gradual=True, div=2.6**
     bs, epochs = (16, (4, 4, 4, 8)) if n_labels <= 200 else (32, (1, 1, 1, 3)) if n_labels <= 2000 else (64, (1, 1, 1, 2))
     dls = TextDataLoaders.from_folder(imdb, valid='test', n_per_folder=n_labels // 2, n_valid_per_folder=n_test // 2, bs=bs, seed=seed,
                                       vocab=vocab, progress=False)
-    learn = text_classifier_learner(dls, pretrained=encoder, match_vocab=match_vocab, path=out, cbs=NoValidation())
+    learn = text_classifier_learner(dls, pretrained=encoder, match_vocab=match_vocab, path=out, cbs=_eff.no_validation())
     with learn.no_logging():
         if gradual: learn.fit_gradual(2e-2, epochs, div=div, sched=sched)
         else:
@@ -69,12 +63,8 @@ def main(out:str=str(Path.home()/'.cache/textlib-bench/ulmfit'), # the folder of
     out, imdb = Path(out).expanduser(), untar_data(URLs.IMDB)
     log = StageLog(out)
     if lm_from:   # stages 1 and 2 of a `textlib ulmfit` run, copied into OUT/models
-        src = Path(lm_from).expanduser(); st = StageLog(src).read()
-        if 'finetune_lm' not in st: raise SystemExit(f"{src}/stages.json has no finished stage 2 (finetune_lm)")
+        st = _eff.lm_from_run(lm_from, out)
         pre, enc, k2 = st['pretrain']['name'], st['finetune_lm']['name'], st['finetune_lm']['key']
-        (out/'models').mkdir(parents=True, exist_ok=True)
-        for name in (pre, enc):
-            for ext in ('.safetensors', '.vocab.json'): shutil.copy2(src/'models'/(name + ext), out/'models'/(name + ext))
     else:
         k1 = _key(stage='pretrain', epochs=3, seed=seed)
         pre = _stage(log, 'pretrain', k1, quiet, lambda: dict(zip(('name', 'valid'), ulmfit_pretrain(out, epochs=3, seed=seed, quiet=quiet))))['name']

@@ -39,6 +39,16 @@ def no_validation():
             if self.fitting: raise CancelValidateException()   # `get_preds` afterwards still runs
     return NoValidation()
 
+def lm_from_run(run, out) -> dict:
+    "The stages of the `textlib ulmfit` run in folder `run`, its stage-1 and stage-2 models copied into `out/models`."
+    from textlib.ulmfit import StageLog
+    src = Path(run).expanduser(); stages = StageLog(src).read()
+    if 'finetune_lm' not in stages: raise SystemExit(f"{src}/stages.json has no finished stage 2 (finetune_lm)")
+    (Path(out)/'models').mkdir(parents=True, exist_ok=True)
+    for name in (stages['pretrain']['name'], stages['finetune_lm']['name']):
+        for ext in ('.safetensors', '.vocab.json'): shutil.copy2(src/'models'/(name + ext), Path(out)/'models'/(name + ext))
+    return stages
+
 def read_reviews(imdb, split, n_per_class):
     "Texts and labels of the first `n_per_class` files of `split/neg` and `split/pos`, the order `from_folder` uses."
     from textlib.text import get_text_files, read_text
@@ -99,11 +109,8 @@ def main():
     out, imdb = Path(a.out), untar_data(URLs.IMDB)
     log = StageLog(out)
     if a.lm_from:   # the stage-2 encoder of a `textlib ulmfit` run, copied into OUT/models
-        src = Path(a.lm_from).expanduser(); lm_stages = StageLog(src).read()
-        if 'finetune_lm' not in lm_stages: raise SystemExit(f"{src}/stages.json has no finished stage 2 (finetune_lm)")
+        lm_stages = lm_from_run(a.lm_from, out)
         enc, k2 = lm_stages['finetune_lm']['name'], lm_stages['finetune_lm']['key']
-        (out/'models').mkdir(parents=True, exist_ok=True)
-        for ext in ('.safetensors', '.vocab.json'): shutil.copy2(src/'models'/(enc + ext), out/'models'/(enc + ext))
     else:
         k1 = _key(stage='pretrain', epochs=a.pretrain_epochs, seed=a.seed)
         _stage(log, 'pretrain', k1, a.quiet, lambda: dict(zip(('name', 'valid'), ulmfit_pretrain(out, epochs=a.pretrain_epochs, seed=a.seed, quiet=a.quiet))))

@@ -5,6 +5,7 @@
 # %% ../nbs/12c_ulmfit.ipynb #d50e6850
 from __future__ import annotations
 import hashlib, json, time
+from contextlib import nullcontext
 from pathlib import Path
 import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
 from fastcore.basics import patch
@@ -307,14 +308,10 @@ def ulmfit_pretrain(out, # the run's folder (`out/models/` gets the weights)
     set_seed(seed)
     dls = wikitext_lm_dls(bs=bs, n_articles=n_articles, seed=seed, backwards=backwards, progress=False)
     learn = language_model_learner(dls, config or awd_lstm_lm_config_cpu, drop_mult=drop_mult, path=out, device=device)
-    with (learn.no_logging() if quiet else _nullctx()): learn.fit_one_cycle(epochs, lr)
+    with (learn.no_logging() if quiet else nullcontext()): learn.fit_one_cycle(epochs, lr)
     name = 'pretrained_bwd' if backwards else 'pretrained'
     learn.save_lm(name)
     return name, learn.recorder.values[-1]
-
-class _nullctx:
-    def __enter__(self): return self
-    def __exit__(self, *a): pass
 
 def _imdb_lm_dls(imdb, n_lm, bs, backwards, seed, max_vocab):
     return TextDataLoaders.from_folder(imdb, is_lm=True, lm_folders=['train/pos', 'train/neg', 'train/unsup'], n_per_folder=n_lm,
@@ -332,7 +329,7 @@ def ulmfit_finetune_lm(out, imdb, # the run's folder; the IMDb folder
     dls = _imdb_lm_dls(imdb, n_lm, bs, backwards, seed, max_vocab)
     learn = language_model_learner(dls, None if pretrained else (config or awd_lstm_lm_config_cpu), drop_mult=drop_mult,
                                    pretrained=pretrained, path=out, device=device)
-    with (learn.no_logging() if quiet else _nullctx()):
+    with (learn.no_logging() if quiet else nullcontext()):
         if pretrained is None: learn.fit_one_cycle(epochs, lr * 3)   # random weights: nothing to protect
         else:
             learn.freeze(); learn.fit_one_cycle(1, lr * 3)
@@ -354,7 +351,7 @@ def ulmfit_classifier(out, imdb, # the run's folder; the IMDb folder
     dls = TextDataLoaders.from_folder(imdb, valid='test', n_per_folder=n_labels, n_valid_per_folder=n_test, bs=bs, seed=seed,
                                       vocab=vocab, backwards=backwards, progress=False)
     learn = text_classifier_learner(dls, drop_mult=drop_mult, pretrained=encoder, path=out, device=device, cbs=cbs)
-    with (learn.no_logging() if quiet else _nullctx()): learn.fit_gradual(lr, epochs, sched=sched)
+    with (learn.no_logging() if quiet else nullcontext()): learn.fit_gradual(lr, epochs, sched=sched)
     return learn
 
 # %% ../nbs/12c_ulmfit.ipynb #68345aeb
