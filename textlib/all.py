@@ -6,7 +6,7 @@
 __all__ = ['textlib_modules']
 
 # %% ../nbs/98_all.ipynb #2ac433f7
-from . import core, data, models, learner, schedule, optimizer, hooks, vision, mixup, fp16, xresnet, transfer, text, awdlstm, lm, ulmfit
+from . import core, data, models, learner, schedule, optimizer, hooks, vision, mixup, fp16, xresnet, transfer, text, awdlstm, lm, ulmfit, translate
 from .core import *
 from .data import *
 from .models import *
@@ -23,6 +23,7 @@ from .text import *
 from .awdlstm import *
 from .lm import *
 from .ulmfit import *
+from .translate import *
 
-textlib_modules = [core, data, models, learner, schedule, optimizer, hooks, vision, mixup, fp16, xresnet, transfer, text, awdlstm, lm, ulmfit]
+textlib_modules = [core, data, models, learner, schedule, optimizer, hooks, vision, mixup, fp16, xresnet, transfer, text, awdlstm, lm, ulmfit, translate]
 __all__ = ['textlib_modules'] + list(dict.fromkeys(n for m in textlib_modules for n in m.__all__))

@@ -4,7 +4,7 @@
 
 # %% ../nbs/99_cli.ipynb #0a0681ea
 from __future__ import annotations
-import argparse, sys
+import argparse, sys, warnings
 from .core import set_seed
 from .data import human_numbers_dls
 from .models import WindowMLP
@@ -12,9 +12,11 @@ from .learner import Learner, accuracy
 import textlib.schedule   # `Learner.fit_one_cycle`
 from .awdlstm import awd_lstm_lm_config
 from .ulmfit import run_ulmfit, load_learner, ensemble_proba
+from .translate import load_translator
 
 # %% auto #0
-__all__ = ['train_human_numbers', 'human_numbers_demo', 'ulmfit_cli', 'predict_cli', 'main', 'textlib_demo']
+__all__ = ['train_human_numbers', 'human_numbers_demo', 'ulmfit_cli', 'predict_cli', 'read_lines', 'translate_cli', 'main',
+           'textlib_demo']
 
 # %% ../nbs/99_cli.ipynb #2aac9677
 def train_human_numbers(epochs:int=2, lr:float=1e-2, bs:int=128, seed:int=42, quiet:bool=False) -> Learner:
@@ -65,6 +67,14 @@ def _predict_args(p):
     p.add_argument('--file', help="a file with one text per line ('-': standard input)")
     p.add_argument('--bs', type=int, default=64, help='texts per batch')
 
+def _translate_args(p):
+    p.add_argument('export', help='a folder written by `Translator.export` (13_translate)')
+    p.add_argument('--text', nargs='*', default=[], help='French sentences to translate')
+    p.add_argument('--file', help="a file with one sentence per line ('-': standard input); one output line per input line")
+    p.add_argument('--beam', type=int, default=1, help='beam size (1: greedy decoding)')
+    p.add_argument('--max-len', type=int, default=None, help='longest translation in tokens (default: twice the source, plus 10)')
+    p.add_argument('--bs', type=int, default=64, help='sentences per batch')
+
 def ulmfit_cli(a):
     "`textlib ulmfit`: `run_ulmfit` with the command line's options."
     n = (lambda v: None) if a.full else (lambda v: v)
@@ -87,12 +97,36 @@ def predict_cli(a, out=None):
         print(f'{classes[i]}\t{p[i]:.3f}\t{t[:60]}', file=out)
     return probs
 
+def read_lines(f) -> list:
+    "The lines of file `f` ('-': standard input); a line that is not UTF-8 is reported on stderr and becomes ''."
+    data = sys.stdin.buffer.read() if f == '-' else open(f, 'rb').read()
+    lines = data.split(b'\n')
+    if lines[-1] == b'': lines.pop()
+    res = []
+    for i, b in enumerate(lines):
+        try: res.append(b.rstrip(b'\r').decode('utf-8'))
+        except UnicodeDecodeError as e:
+            print(f"{f}, line {i+1}: not UTF-8 ({e.reason} at byte {e.start}): left blank", file=sys.stderr); res.append('')
+    return res
+
+def translate_cli(a, out=None):
+    "`textlib translate`: one translation per line, in the input's order."
+    out = out or sys.stdout
+    texts = list(a.text) + (read_lines(a.file) if a.file else [])
+    if not texts: raise SystemExit("textlib translate: nothing to translate (give sentences with --text, or --file)")
+    try: tr = load_translator(a.export)
+    except (FileNotFoundError, ValueError) as e: raise SystemExit(f"textlib translate: {e}") from None
+    res = tr.translate(texts, beam=a.beam, max_len=a.max_len, bs=a.bs)
+    for t in res: print(t, file=out)
+    return res
+
 def _parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog='textlib', description='textlib: transfer learning for text, from foundations.', allow_abbrev=False)
     sub = ap.add_subparsers(dest='command', required=True, metavar='command')
     _demo_args(sub.add_parser('demo', allow_abbrev=False, help='train a next-word model on HUMAN_NUMBERS and print its accuracy (seconds, no download)'))
     _ulmfit_args(sub.add_parser('ulmfit', allow_abbrev=False, help='the three ULMFiT stages on IMDb: test accuracy, an exported classifier (about 15 min on 2 cores)'))
     _predict_args(sub.add_parser('predict', allow_abbrev=False, help='labels of texts from an exported classifier'))
+    _translate_args(sub.add_parser('translate', allow_abbrev=False, help='French to English with an exported translator'))
     return ap
 
 def main(argv:list=None): # the arguments (default: the command line's)
@@ -101,6 +135,7 @@ def main(argv:list=None): # the arguments (default: the command line's)
     if a.command == 'demo': human_numbers_demo(a.epochs, a.lr, a.bs, a.seed)
     elif a.command == 'ulmfit': ulmfit_cli(a)
     elif a.command == 'predict': predict_cli(a)
+    elif a.command == 'translate': translate_cli(a)
 
 def textlib_demo(argv:list=None): # the arguments (default: the command line's)
     "The `textlib-demo` command: `textlib demo`."

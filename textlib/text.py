@@ -59,13 +59,23 @@ def _lower_marked(tok:str):
     "A substitution that lowercases a matched word, marked with `tok` when it has two or more characters."
     return lambda m: f'{m[1]}{tok} {m[2].lower()}' if len(m[2]) > 1 else m[1] + m[2].lower()
 
+_re_word = re.compile(r'(\s|^)(\S+)(?=(\s|$))')
+def _is_caps(w:str) -> bool: return w[0].isupper() and not any(c.islower() for c in w)
+def _is_maj(w:str) -> bool: return w[0].isupper() and not any(c.isupper() for c in w[1:])
+
 _re_all_caps = re.compile(r'(\s|^)([A-Z]+[^a-z\s]*)(?=(\s|$))')
 _sub_up = _lower_marked(TK_UP)
-def replace_all_caps(t:str) -> str: "Words in capitals (2+ characters) become `xxup word`."; return _re_all_caps.sub(_sub_up, t)
+def replace_all_caps(t:str, unicode:bool=False) -> str: # `unicode`: any script's capitals, not just A-Z
+    "Words in capitals (2+ characters) become `xxup word`."
+    if unicode: return _re_word.sub(lambda m: _sub_up(m) if _is_caps(m[2]) else m[0], t)
+    return _re_all_caps.sub(_sub_up, t)
 
 _re_maj = re.compile(r'(\s|^)([A-Z][^A-Z\s]*)(?=(\s|$))')
 _sub_maj = _lower_marked(TK_MAJ)
-def replace_maj(t:str) -> str: "Capitalised words (2+ characters) become `xxmaj word`."; return _re_maj.sub(_sub_maj, t)
+def replace_maj(t:str, unicode:bool=False) -> str: # `unicode`: any script's capitals, not just A-Z
+    "Capitalised words (2+ characters) become `xxmaj word`."
+    if unicode: return _re_word.sub(lambda m: _sub_maj(m) if _is_maj(m[2]) else m[0], t)
+    return _re_maj.sub(_sub_maj, t)
 
 # %% ../nbs/12_text.ipynb #67a32d38
 def lowercase(t:str, add_bos:bool=True, add_eos:bool=False) -> str:

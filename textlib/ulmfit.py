@@ -21,8 +21,8 @@ import textlib.optimizer  # `Learner.freeze_to`
 
 # %% auto #0
 __all__ = ['align_chunks', 'SentenceEncoder', 'masked_concat_pool', 'PoolingLinearClassifier', 'get_text_classifier',
-           'TextClassifierLearner', 'text_classifier_learner', 'InferenceData', 'load_learner', 'ensemble_proba',
-           'StageLog', 'ulmfit_pretrain', 'ulmfit_finetune_lm', 'ulmfit_classifier', 'run_ulmfit']
+           'TextClassifierLearner', 'text_classifier_learner', 'InferenceData', 'read_export', 'load_learner',
+           'ensemble_proba', 'StageLog', 'ulmfit_pretrain', 'ulmfit_finetune_lm', 'ulmfit_classifier', 'run_ulmfit']
 
 # %% ../nbs/12c_ulmfit.ipynb #06c5106c
 def align_chunks(x:torch.Tensor, # `bs x sl` token ids: each row's text contiguous, with padding before and/or after it
@@ -230,13 +230,17 @@ class InferenceData:
         self.num, self.vocab, self.labels, self.c = num, num.vocab, labels, len(labels)
         self.tokenizer, self.path, self.backwards = tokenizer, Path(path), backwards
 
-def _read_export(path:Path) -> dict:
+def read_export(path:Path, # an export folder
+                fmt:str=_EXPORT, # the `format` its `export.json` must name
+                what:str='textlib text classifier') -> dict: # for the error message
+    "The `export.json` of `path`, after checking its format and every file's SHA-256."
     f = path/'export.json'
     if not f.is_file(): raise FileNotFoundError(f"{f} not found: {path} is not a folder written by `export`")
     try: meta = json.loads(f.read_text(encoding='utf-8'))
     except (json.JSONDecodeError, UnicodeDecodeError) as e: raise ValueError(f"{f} is not valid JSON: {e}") from None
-    if not isinstance(meta, dict) or meta.get('format') != _EXPORT:
-        raise ValueError(f"{f} is not a textlib text classifier export (format {meta.get('format') if isinstance(meta, dict) else None!r}, expected {_EXPORT!r})")
+    if not isinstance(meta, dict) or meta.get('format') != fmt:
+        raise ValueError(f"{f} is not a {what} export (format {meta.get('format') if isinstance(meta, dict) else None!r}, expected {fmt!r})")
+    if not isinstance(meta.get('sha256'), dict): raise ValueError(f"{f} lists no checksums ('sha256'): it was not written by `export`")
     for name, h in meta['sha256'].items():
         if not (path/name).is_file(): raise FileNotFoundError(f"{path/name} is missing from the export")
         if _sha256(path/name) != h: raise ValueError(f"{path/name} was changed after the export: its SHA-256 differs from export.json's")
@@ -246,7 +250,7 @@ def load_learner(path, # a folder written by `TextClassifierLearner.export`
                  device=None) -> TextClassifierLearner: # where to run it (default: `default_device()`)
     "The classifier exported to `path`, ready to `predict`; every file is checked against the export's checksums."
     path = Path(path)
-    meta = _read_export(path)
+    meta = read_export(path)
     m = meta['model']
     model = get_text_classifier(m['vocab_sz'], m['n_class'], m['config'], m['drop_mult'], m['bptt'], m['max_len'], m['lin_ftrs'], m['ps'])
     load_checkpoint(path/'model.safetensors', model)
