@@ -15,7 +15,7 @@ from .data import DataLoaders, SortishSampler, SortSampler
 from .learner import Learner, Callback, CancelFitException, CancelTrainException, GradientClip, save_checkpoint, load_checkpoint
 from .text import (Tokenizer, SpacyTokenizer, Numericalize, defaults, lowercase, replace_all_caps, replace_maj,
                           tokenize_texts, untokenize, UNK, PAD, BOS, EOS)
-from .ulmfit import read_export, _sha256
+from .ulmfit import read_export, _sha256, _key   # the export check and the run cache's key, as in 12c
 import textlib.schedule   # `Learner.fit_one_cycle`
 
 # %% auto #0
@@ -503,8 +503,6 @@ translation_rows = {
 def _count(m): return sum(p.numel() for p in m.parameters())
 
 def _slug(name): return re.sub(r'[^a-z0-9]+', '-', name.lower()).strip('-')
-
-def _key(**kw) -> str: return hashlib.sha256(json.dumps(kw, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 def run_translation(out, dls, name:str, minutes:float, seed:int=42, beam:int=5, n_test:int=None, quiet:bool=True, **kwargs) -> dict:
     "Train one model for `minutes` of training time, export it to `out/name` and score it on the test pairs; reused when done."
