@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #da7f3cda
 from __future__ import annotations
-import os, sys, math, random, secrets, shutil, pickle, operator, warnings, tarfile, zipfile, urllib.request
+import os, re, sys, math, random, secrets, shutil, pickle, operator, warnings, tarfile, zipfile, urllib.request
 import concurrent.futures as cf, multiprocessing as mp
 from concurrent.futures.process import BrokenProcessPool
 from collections import deque
@@ -19,9 +19,9 @@ import numpy as np, torch
 from fastprogress.fastprogress import progress_bar
 
 # %% auto #0
-__all__ = ['defaults', 'listify', 'compose', 'set_seed', 'default_device', 'to_device', 'to_cpu', 'to_detach', 'parallel',
-           'parallel_gen', 'atomic_path', 'atomic_write', 'num2words', 'make_human_numbers', 'DataEntry', 'URLs',
-           'data_home', 'data_mirror', 'untar_data', 'ShowDocTable']
+__all__ = ['defaults', 'listify', 'compose', 'set_seed', 'default_device', 'rank_distrib', 'num_distrib', 'to_device', 'to_cpu',
+           'to_detach', 'parallel', 'parallel_gen', 'remove_orphans', 'atomic_path', 'atomic_write', 'num2words',
+           'make_human_numbers', 'DataEntry', 'URLs', 'data_home', 'data_mirror', 'untar_data', 'ShowDocTable']
 
 # %% ../nbs/00_core.ipynb #d2fb8c01
 def _usable_cpus() -> int:
@@ -66,13 +66,23 @@ def set_seed(seed:int, # the seed for every generator
 # %% ../nbs/00_core.ipynb #cd829ea1
 def default_device(use:bool|str|torch.device=None # None/True: best available; False: CPU; or a device/string
                   ) -> torch.device:
-    "The device to compute on: CUDA if available, else MPS if available, else CPU."
+    "The device to compute on: CUDA if available (the `LOCAL_RANK`-th GPU under `torchrun`), else MPS if available, else CPU."
     if use is False: return torch.device('cpu')
     if isinstance(use, (str, torch.device)): return torch.device(use)
-    if torch.cuda.is_available(): return torch.device('cuda')
+    if torch.cuda.is_available(): return torch.device('cuda', int(os.environ['LOCAL_RANK'])) if 'LOCAL_RANK' in os.environ else torch.device('cuda')
     mps = getattr(torch.backends, 'mps', None)
     if mps is not None and mps.is_available(): return torch.device('mps')
     return torch.device('cpu')
+
+def rank_distrib() -> int:
+    "This process's rank in a distributed run (`torchrun` sets `RANK`); 0 when there is none."
+    import torch.distributed as dist
+    return dist.get_rank() if dist.is_available() and dist.is_initialized() else int(os.environ.get('RANK', 0))
+
+def num_distrib() -> int:
+    "The number of processes of a distributed run (`torchrun` sets `WORLD_SIZE`); 1 when there is none."
+    import torch.distributed as dist
+    return dist.get_world_size() if dist.is_available() and dist.is_initialized() else int(os.environ.get('WORLD_SIZE', 1))
 
 # %% ../nbs/00_core.ipynb #fbaf89cc
 def _apply(f, b):
@@ -180,21 +190,47 @@ def parallel_gen(f:Callable, # called as `f(item)`
 
 # %% ../nbs/00_core.ipynb #b9fee2b7
 def _tmp_name(p:Path) -> Path:
-    "A fresh hidden name next to `p`: `.{name}.{random}.tmp`."
-    return p.with_name(f'.{p.name}.{secrets.token_hex(4)}.tmp')
+    "A fresh hidden name next to `p`, with the writer's process id: `.{name}.{pid}-{random}.tmp`."
+    return p.with_name(f'.{p.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp')
+
+def _alive(pid:int) -> bool:
+    try: os.kill(pid, 0)
+    except ProcessLookupError: return False
+    except PermissionError: pass
+    return True
+
+def remove_orphans(fname:str|Path # the file whose writers' leftovers to remove
+                  ) -> list:
+    "Remove the temporary files of `fname` whose writer was killed before finishing (its process is gone); returns their paths."
+    fname = Path(fname)
+    if os.name != 'posix' or not fname.parent.is_dir(): return []
+    pat, res = re.compile(rf'\.{re.escape(fname.name)}\.(\d+)-[0-9a-f]{{8}}\.tmp'), []
+    for t in fname.parent.iterdir():
+        m = pat.fullmatch(t.name)
+        if m and not _alive(int(m.group(1))): t.unlink(missing_ok=True); res.append(t)
+    return res
+
+def _sync_dir(d:Path):
+    "Make a rename in `d` durable (POSIX; elsewhere a no-op)."
+    if os.name != 'posix': return
+    fd = os.open(d, os.O_RDONLY)
+    try: os.fsync(fd)
+    finally: os.close(fd)
 
 @contextmanager
 def atomic_path(fname:str|Path # the file to create or replace
                ):
-    "Yield a temporary path next to `fname`; on success it is synced to disk and renamed onto `fname`, on error removed."
+    "Yield a temporary path next to `fname`; on success it is synced to disk and renamed onto `fname`, on error removed (a killed writer's is removed by the next)."
     fname = Path(fname)
     fname.parent.mkdir(parents=True, exist_ok=True)
+    remove_orphans(fname)
     tmp = _tmp_name(fname)
     os.close(os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))  # reserve the name, usual permissions
     try:
         yield tmp
         with open(tmp, 'rb+') as f: os.fsync(f.fileno())
         os.replace(tmp, fname)
+        _sync_dir(fname.parent)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise

@@ -12,9 +12,9 @@ import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
 import matplotlib.pyplot as plt
 from fastprogress.fastprogress import master_bar, progress_bar, IN_NOTEBOOK
 from safetensors import safe_open, SafetensorError
-from safetensors.torch import save_file
+from safetensors.torch import save as safetensors_bytes
 from fastcore.basics import patch
-from .core import listify, to_device, to_detach, default_device, atomic_path
+from .core import listify, to_device, to_detach, default_device, atomic_path, atomic_write, rank_distrib
 from .data import SortSampler
 
 # %% auto #0
@@ -185,6 +185,7 @@ class Learner:
         self.device = torch.device(device) if device is not None else default_device()
         self.model.to(self.device)
         self.opt, self.cbs, self.training, self.silent = None, [], False, False
+        self.ddp = None   # the `DistributedDataParallel` wrapper training calls, set by `DistributedTrainer`
         self.add_cbs([TrainEvalCallback(), Recorder(), ProgressCallback()] + listify(cbs))
 
     def add_cb(self, cb):
@@ -239,7 +240,7 @@ class Learner:
     def _step(self): self.opt.step()
 
     def _do_one_batch(self):
-        self.pred = self.model(*self.xb); self('after_pred')
+        self.pred = (self.ddp if self.training and self.ddp is not None else self.model)(*self.xb); self('after_pred')
         if not self.yb: return
         self.loss_grad = self.loss_func(self.pred, *self.yb)
         self.loss = self.loss_grad.detach(); self('after_loss')
@@ -533,7 +534,8 @@ def save_checkpoint(fname, # destination file (`.safetensors`)
     if opt is not None:
         t, m = _opt_state(opt); tensors.update(t); meta.update(m)
     fname = Path(fname)
-    with atomic_path(fname) as tmp: save_file(tensors, str(tmp), metadata={'textlib': json.dumps(meta)})
+    data = safetensors_bytes(tensors, metadata={'textlib': json.dumps(meta)})   # safetensors' own file writer leaves nameless temporaries when killed
+    with atomic_write(fname) as f: f.write(data)
     return fname
 
 # %% ../nbs/02_learner.ipynb #b0b995cc
@@ -598,7 +600,8 @@ def _ckpt_path(self, name): return self.path/self.model_dir/f'{name}.safetensors
 def save(self:Learner, name:str, # file name without extension, in `path/model_dir`
          with_opt:bool=True, # also save the optimizer state
          extra:dict=None): # JSON-able metadata to store alongside
-    "Save the model (and optimizer) to `path/model_dir/name.safetensors`."
+    "Save the model (and optimizer) to `path/model_dir/name.safetensors` (in a distributed run, only rank 0 writes)."
+    if rank_distrib(): return None
     return save_checkpoint(_ckpt_path(self, name), self.model, self.opt if with_opt else None, extra)
 
 @patch

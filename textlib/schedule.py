@@ -9,7 +9,7 @@ from functools import partial
 import numpy as np, torch, torch.nn as nn
 import matplotlib.pyplot as plt
 from fastcore.basics import patch
-from .core import listify
+from .core import listify, rank_distrib
 from .learner import (Learner, Callback, CancelFitException, CancelValidateException, set_hyper, get_hyper, has_hyper,
                              lr_range, save_checkpoint, load_checkpoint, checkpoint_extra)
 
@@ -225,7 +225,7 @@ def _set_rng_state(dls, st:dict):
     if 'loader' in st: dls.train.rng.bit_generator.state = st['loader']
 
 class CheckpointCallback(Callback):
-    "Save model, optimizer, schedule position, RNG states and history after each epoch; resume from them."
+    "Save model, optimizer, schedule position, RNG states and history after each epoch (rank 0 of a distributed run); resume from them."
     order = 60   # after `Recorder`: its history includes the epoch just finished
     def __init__(self, fname:str='checkpoint', # name in `path/model_dir` (`.safetensors`)
                  resume:bool=True): # continue from an existing checkpoint of the same run
@@ -243,6 +243,7 @@ class CheckpointCallback(Callback):
         rec, hist = self.learn.recorder, extra['history']
         rec.values, rec.losses, rec.hps = hist['values'], hist['losses'], hist['hps']
     def after_epoch(self):
+        if rank_distrib(): return   # in a distributed run, rank 0 writes for all
         rec = self.learn.recorder
         hist = dict(values=rec.values, losses=rec.losses, hps={k: [np.asarray(v).tolist() for v in vs] for k,vs in rec.hps.items()})
         self.file.parent.mkdir(parents=True, exist_ok=True)

@@ -600,7 +600,7 @@ class LMDataLoader:
         self.n_tok = int(self.docs.lengths.sum())
         self.L = self.n_tok // bs
         if self.L < 2: raise ValueError(f"{self.n_tok:,} tokens cannot fill {bs} streams of 2 tokens or more: lower `bs`")
-        self.rng = np.random.default_rng(seed)
+        self.rng, self.rows = np.random.default_rng(seed), range(bs)
     def __len__(self): return -(-(self.L - 1) // self.bptt)
     def __repr__(self): return f"LMDataLoader({len(self.docs):,} docs, {self.n_tok:,} tokens, bs={self.bs}, bptt={self.bptt}, {len(self)} batches)"
 
@@ -633,8 +633,14 @@ class LMDataLoader:
         return res[::-1] if self.backwards else res
 
     def _rows(self, i:int, n:int) -> torch.Tensor:
-        "Columns `i` to `i+n` of the `bs` x `L` array of streams, as int64."
-        return torch.from_numpy(np.stack([self.read(r*self.L + i, r*self.L + i + n) for r in range(self.bs)]).astype(np.int64))
+        "Columns `i` to `i+n` of the streams in `rows` (all `bs` of them, unless distributed), as int64."
+        return torch.from_numpy(np.stack([self.read(r*self.L + i, r*self.L + i + n) for r in self.rows]).astype(np.int64))
+
+    def distributed(self, rank:int, world:int, seed:int):
+        "This process's loader in a distributed run: `bs*world` streams in the same order on every rank (from `seed`), rows `rank*bs` to `(rank+1)*bs` read here."
+        dl = LMDataLoader(self.docs, self.bs * world, self.bptt, self.shuffle, self.var_bptt, self.backwards, seed)
+        dl.rows = range(rank * self.bs, (rank + 1) * self.bs)
+        return dl
 
     def streams(self) -> torch.Tensor:
         "A new epoch's whole `bs` x `L` array of streams (to look at; training reads only each batch's columns)."
