@@ -4,20 +4,20 @@
 
 # %% ../nbs/14_devise.ipynb #8eb54754
 from __future__ import annotations
-import json, time
+import time
 from collections import namedtuple
 from contextlib import nullcontext
 from pathlib import Path
 import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
-from .core import untar_data, URLs, set_seed, atomic_write
+from .core import untar_data, URLs, set_seed
 from .data import Dataset, DataLoaders
 from .learner import Learner, accuracy, save_checkpoint, load_checkpoint
 from .optimizer import Adam
-from .vision import cifar10_tensors, ImageBatchTransform, channel_stats
+from .vision import cifar10_tensors, ImageBatchTransform, channel_stats, normalize_images
 from .xresnet import xresnet18, ChannelsLast
 from .transfer import cut_model, num_features, create_head
 from .translate import load_glove
-from .ulmfit import _key
+from .ulmfit import _key, StageLog
 
 # %% auto #0
 __all__ = ['Synset', 'ZeroShotData', 'read_wordnet_nouns', 'syn2wv', 'noun_vocab', 'word_vectors', 'cos_loss', 'LabelVectorLoss',
@@ -142,23 +142,19 @@ def run_zero_shot(out, # folder for the weights and `results.json`
                   quiet:bool=True # no progress table
                  ) -> dict:
     "Train both `zero_shot_models` with the same seed and budget (one-cycle) and save them in `out`; reused when done. Returns name -> learner."
-    out = Path(out); rf = out/'results.json'
+    out = Path(out); log = StageLog(out, 'results.json')
     key = _key(epochs=epochs, lr=lr, seed=seed, widen=widen, seen=data.seen, n=len(data.x_trn), n_tst=len(data.x_tst))
-    res = json.loads(rf.read_text()) if rf.is_file() else {}
     learns = zero_shot_models(data, vecs, widen=widen)
     for name, learn in learns.items():
-        rec = res.get(name, {})
-        if rec.get('key') == key and (out/f'{name}.safetensors').is_file():
+        rec = log.get(name, key)
+        if rec is not None and (out/f'{name}.safetensors').is_file():
             load_checkpoint(out/f'{name}.safetensors', learn.model)
         else:
             set_seed(seed)
             t0 = time.time()
             with (learn.no_logging() if quiet else nullcontext()): learn.fit_one_cycle(epochs, lr)
             save_checkpoint(out/f'{name}.safetensors', learn.model)
-            rec = dict(key=key, values=learn.recorder.values, metric=learn.metrics[0].name, minutes=(time.time() - t0) / 60)
-            res = json.loads(rf.read_text()) if rf.is_file() else {}
-            res[name] = rec
-            with atomic_write(rf, 'w') as f: json.dump(res, f, indent=1)
+            rec = log.put(name, key, keep_later=True, values=learn.recorder.values, metric=learn.metrics[0].name, minutes=(time.time() - t0) / 60)
         learn.run = rec
     return learns
 
@@ -172,8 +168,7 @@ def image_embeddings(model:nn.Module, x:torch.Tensor, # uint8 images `N x 3 x h 
     "The outputs of `model` for the images `x` in evaluation mode, unit length by default."
     was = model.training; model.eval()
     dev = next(model.parameters()).device
-    m, s = torch.as_tensor(mean).view(1, -1, 1, 1).to(dev), torch.as_tensor(std).view(1, -1, 1, 1).to(dev)
-    try: out = [model((x[i:i + bs].to(dev).float() / 255 - m) / s).float().cpu() for i in range(0, len(x), bs)]
+    try: out = [model(normalize_images(x[i:i + bs].to(dev), mean, std)).float().cpu() for i in range(0, len(x), bs)]
     finally: model.train(was)
     out = torch.cat(out)
     return F.normalize(out, dim=1) if unit else out

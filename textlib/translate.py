@@ -15,7 +15,7 @@ from .data import DataLoaders, SortishSampler, SortSampler
 from .learner import Learner, Callback, CancelFitException, CancelTrainException, GradientClip, save_checkpoint, load_checkpoint
 from .text import (Tokenizer, SpacyTokenizer, Numericalize, defaults, lowercase, replace_all_caps, replace_maj,
                           tokenize_texts, untokenize, UNK, PAD, BOS, EOS)
-from .ulmfit import read_export, _sha256, _key   # the export check and the run cache's key, as in 12c
+from .ulmfit import read_export, _sha256, _key, StageLog   # the export check and the run cache (key, log), as in 12c
 import textlib.schedule   # `Learner.fit_one_cycle`
 
 # %% auto #0
@@ -507,9 +507,9 @@ def _slug(name): return re.sub(r'[^a-z0-9]+', '-', name.lower()).strip('-')
 def run_translation(out, dls, name:str, minutes:float, seed:int=42, beam:int=5, n_test:int=None, quiet:bool=True, **kwargs) -> dict:
     "Train one model for `minutes` of training time, export it to `out/name` and score it on the test pairs; reused when done."
     out = Path(out); key = _key(name=name, minutes=minutes, seed=seed, beam=beam, n_test=n_test, kw=kwargs, vocab=dls.tgt_num.key(), n=len(dls.train.dataset))
-    rf = out/'results.json'
-    res = json.loads(rf.read_text()) if rf.is_file() else {}
-    if res.get(name, {}).get('key') == key: return res[name]
+    log = StageLog(out, 'results.json')
+    done = log.get(name, key)
+    if done is not None: return done
     set_seed(seed)
     learn = translation_learner(dls, **kwargs)
     with (learn.no_logging() if quiet else nullcontext()): learn.fit_one_cycle(1000, cbs=TimeBudget(minutes))
@@ -518,10 +518,6 @@ def run_translation(out, dls, name:str, minutes:float, seed:int=42, beam:int=5, 
     test = dls.test_pairs[:n_test]
     t0 = time.time(); g = corpus_scores(tr, test, 1); tg = time.time() - t0
     t0 = time.time(); b = corpus_scores(tr, test, beam); tb = time.time() - t0
-    rec = dict(key=key, valid_loss=float(learn.recorder.values[-1][1]), epochs=len(learn.recorder.values),
+    return log.put(name, key, keep_later=True, valid_loss=float(learn.recorder.values[-1][1]), epochs=len(learn.recorder.values),
                bleu_greedy=g['bleu'], bleu_beam=b['bleu'], chrf_greedy=g['chrf'], chrf_beam=b['chrf'], minutes=minutes,
                params=_count(learn.model), decode_s=dict(greedy=tg, beam=tb), n_test=len(test))
-    res = json.loads(rf.read_text()) if rf.is_file() else {}
-    res[name] = rec
-    with atomic_write(rf, 'w') as f: json.dump(res, f, indent=1)
-    return rec

@@ -274,19 +274,20 @@ def ensemble_proba(learners:list, # classifiers with the same labels (e.g. a for
 def _key(**kw) -> str: return hashlib.sha256(json.dumps(kw, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 class StageLog:
-    "The finished stages of a run, in `folder/stages.json`: a stage is reused when its key (its arguments) is the same."
-    def __init__(self, folder): self.file = Path(folder)/'stages.json'; self.file.parent.mkdir(parents=True, exist_ok=True)
+    "The finished stages of a run, in `folder/fname`: a stage is reused when its key (its arguments) is the same."
+    def __init__(self, folder, fname:str='stages.json'): self.file = Path(folder)/fname; self.file.parent.mkdir(parents=True, exist_ok=True)
     def read(self) -> dict: return json.loads(self.file.read_text()) if self.file.is_file() else {}
     def get(self, stage:str, key:str):
         "The record of `stage` if it finished with this `key`, else None."
         rec = self.read().get(stage)
         return rec if rec is not None and rec['key'] == key else None
-    def put(self, stage:str, key:str, **info):
-        "Record `stage` as finished (atomically), dropping the stages recorded after it."
+    def put(self, stage:str, key:str, keep_later:bool=False, **info):
+        "Record `stage` as finished (atomically), dropping the stages recorded after it (unless `keep_later`: independent runs); returns the record."
         stages = self.read(); names = list(stages)
-        if stage in names: stages = {k: stages[k] for k in names[:names.index(stage)]}
+        if stage in names and not keep_later: stages = {k: stages[k] for k in names[:names.index(stage)]}
         stages[stage] = dict(key=key, **info)
         with atomic_write(self.file, 'w', encoding='utf-8') as f: json.dump(stages, f, indent=1)
+        return stages[stage]
 
 def _fmt_secs(s): return f'{s/60:.1f} min' if s >= 60 else f'{s:.0f} s'
 

@@ -12,7 +12,7 @@ from .core import untar_data, URLs, parallel
 from .learner import Callback
 
 # %% auto #0
-__all__ = ['cifar10_tensors', 'random_flip_crop', 'ImageBatchTransform', 'channel_stats', 'show_images']
+__all__ = ['cifar10_tensors', 'random_flip_crop', 'normalize_images', 'ImageBatchTransform', 'channel_stats', 'show_images']
 
 # %% ../nbs/10_vision.ipynb #d02b8410
 def _read_rgb(fname) -> np.ndarray:
@@ -52,6 +52,10 @@ def random_flip_crop(x:torch.Tensor, # a `bs x c x h x w` float batch
     cols = (j[:, None] + torch.arange(w, device=x.device))[:, None, :]
     return xp[torch.arange(bs, device=x.device)[:, None, None], :, rows, cols].permute(0, 3, 1, 2)
 
+def normalize_images(x:torch.Tensor, mean, std) -> torch.Tensor: # uint8 images; per-channel statistics on the 0-1 scale
+    "uint8 images as floats on the 0-1 scale, normalised per channel with `mean` and `std`, on `x`'s device."
+    return (x.float() / 255 - torch.as_tensor(mean, device=x.device).view(1, -1, 1, 1)) / torch.as_tensor(std, device=x.device).view(1, -1, 1, 1)
+
 class ImageBatchTransform(Callback):
     "Turn uint8 image batches into normalised floats, with random flips and padded crops in training."
     order = 10   # before MixUp
@@ -60,8 +64,7 @@ class ImageBatchTransform(Callback):
         self.mean, self.std = torch.as_tensor(mean).view(1, -1, 1, 1), torch.as_tensor(std).view(1, -1, 1, 1)
         self.augment, self.pad = augment, pad
     def before_batch(self):
-        x = self.xb[0]
-        x = (x.float() / 255 - self.mean.to(x.device)) / self.std.to(x.device)
+        x = normalize_images(self.xb[0], self.mean, self.std)
         if self.training and self.augment: x = random_flip_crop(x, self.pad)
         self.learn.xb = (x,) + tuple(self.xb[1:])
 
