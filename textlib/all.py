@@ -6,7 +6,7 @@
 __all__ = ['textlib_modules']
 
 # %% ../nbs/98_all.ipynb #2ac433f7
-from . import core, data, models, learner, schedule, optimizer, hooks, distributed, vision, mixup, fp16, xresnet, transfer, text, awdlstm, lm, ulmfit, translate, devise
+from . import core, data, models, learner, schedule, optimizer, hooks, distributed, journal, vision, mixup, fp16, xresnet, transfer, text, awdlstm, lm, ulmfit, translate, devise
 from .core import *
 from .data import *
 from .models import *
@@ -15,6 +15,7 @@ from .schedule import *
 from .optimizer import *
 from .hooks import *
 from .distributed import *
+from .journal import *
 from .vision import *
 from .mixup import *
 from .fp16 import *
@@ -27,5 +28,5 @@ from .ulmfit import *
 from .translate import *
 from .devise import *
 
-textlib_modules = [core, data, models, learner, schedule, optimizer, hooks, distributed, vision, mixup, fp16, xresnet, transfer, text, awdlstm, lm, ulmfit, translate, devise]
+textlib_modules = [core, data, models, learner, schedule, optimizer, hooks, distributed, journal, vision, mixup, fp16, xresnet, transfer, text, awdlstm, lm, ulmfit, translate, devise]
 __all__ = ['textlib_modules'] + list(dict.fromkeys(n for m in textlib_modules for n in m.__all__))

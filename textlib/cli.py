@@ -4,7 +4,10 @@
 
 # %% ../nbs/99_cli.ipynb #0a0681ea
 from __future__ import annotations
-import argparse, sys, warnings
+import argparse, shlex, sys, warnings
+from pathlib import Path
+import pandas as pd
+from contextlib import nullcontext
 from .core import set_seed
 from .data import human_numbers_dls
 from .models import WindowMLP
@@ -13,10 +16,11 @@ import textlib.schedule   # `Learner.fit_one_cycle`
 from .awdlstm import awd_lstm_lm_config
 from .ulmfit import run_ulmfit, load_learner, ensemble_proba
 from .translate import load_translator
+from .journal import Journal, journal_path, recording, compare_runs, plot_runs
 
 # %% auto #0
-__all__ = ['train_human_numbers', 'human_numbers_demo', 'ulmfit_cli', 'predict_cli', 'read_lines', 'translate_cli', 'main',
-           'textlib_demo']
+__all__ = ['train_human_numbers', 'human_numbers_demo', 'ulmfit_cli', 'predict_cli', 'read_lines', 'translate_cli', 'runs_cli',
+           'main', 'textlib_demo']
 
 # %% ../nbs/99_cli.ipynb #2aac9677
 def train_human_numbers(epochs:int=2, lr:float=1e-2, bs:int=128, seed:int=42, quiet:bool=False) -> Learner:
@@ -60,6 +64,18 @@ def _ulmfit_args(p):
     p.add_argument('--device', default=None, help="'cpu', 'cuda'... (default: a GPU when there is one)")
     p.add_argument('--seed', type=int, default=42, help='random seed')
     p.add_argument('--quiet', action='store_true', help='print only the summary')
+
+def _journal_args(p):
+    p.add_argument('--journal', default=None, help='the run journal (SQLite) to record into (default: $TEXTLIB_JOURNAL, else ~/.textlib/journal.sqlite)')
+    p.add_argument('--no-journal', action='store_true', help='do not record the run in the journal')
+
+def _runs_args(p):
+    p.add_argument('action', nargs='?', choices=['list', 'compare'], default='list', help="'list' (default): a table of the runs; 'compare': runs side by side")
+    p.add_argument('ids', nargs='*', type=int, help='compare: the run ids')
+    p.add_argument('--journal', default=None, help='the journal to read (default: $TEXTLIB_JOURNAL, else ~/.textlib/journal.sqlite)')
+    p.add_argument('--last', type=int, default=20, help='list: the newest N runs (0: all)')
+    p.add_argument('--metric', default=None, help='compare: one metric only')
+    p.add_argument('--plot', default=None, help='compare: save a plot of the runs\' curves to this file (PNG, PDF, SVG)')
 
 def _predict_args(p):
     p.add_argument('export', nargs='+', help='an export folder (two: forward and backward, averaged)')
@@ -120,20 +136,48 @@ def translate_cli(a, out=None):
     for t in res: print(t, file=out)
     return res
 
+def runs_cli(a, out=None):
+    "`textlib runs`: the journal's runs (a table), or `compare` runs: their differing settings, metrics per epoch, a plot."
+    out = out or sys.stdout
+    path = a.journal or journal_path()
+    if not Path(path).is_file(): raise SystemExit(f"textlib runs: no journal at {path} (runs are recorded by `textlib demo` and `textlib ulmfit`)")
+    j = Journal(path)
+    with pd.option_context('display.width', 200, 'display.max_columns', 30, 'display.max_colwidth', 40):
+        if a.action == 'list':
+            print(j.runs(last=a.last or None).to_string(), file=out); return
+        if len(a.ids) < 2: raise SystemExit("textlib runs compare: give two run ids or more (see `textlib runs`)")
+        try: diff, metrics = compare_runs(j, a.ids, a.metric)
+        except KeyError as e: raise SystemExit(f"textlib runs: {e.args[0]}") from None
+        print('settings that differ:', file=out); print(diff.to_string() if len(diff) else '(none)', file=out)
+        print('\nmetrics per epoch:', file=out); print(metrics.to_string(), file=out)
+        if a.plot:
+            plot_runs(j, a.ids, [a.metric] if a.metric else [c for c in ('train_loss', 'valid_loss', 'accuracy') if c in metrics.columns.get_level_values(1)], a.plot)
+            print(f'\nplot saved to {a.plot}', file=out)
+
+def _journal(a, argv) -> object:
+    "The `recording` block a job runs in: on unless `--no-journal`; its job is the command line."
+    return nullcontext() if a.no_journal else recording(a.journal, job=shlex.join(['textlib', *argv]))
+
 def _parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog='textlib', description='textlib: transfer learning for text, from foundations.', allow_abbrev=False)
     sub = ap.add_subparsers(dest='command', required=True, metavar='command')
-    _demo_args(sub.add_parser('demo', allow_abbrev=False, help='train a next-word model on HUMAN_NUMBERS and print its accuracy (seconds, no download)'))
-    _ulmfit_args(sub.add_parser('ulmfit', allow_abbrev=False, help='the three ULMFiT stages on IMDb: test accuracy, an exported classifier (about 15 min on 2 cores)'))
+    for f, name, h in [(_demo_args, 'demo', 'train a next-word model on HUMAN_NUMBERS and print its accuracy (seconds, no download)'),
+                       (_ulmfit_args, 'ulmfit', 'the three ULMFiT stages on IMDb: test accuracy, an exported classifier (about 15 min on 2 cores; torchrun for several processes)')]:
+        p = sub.add_parser(name, allow_abbrev=False, help=h); f(p); _journal_args(p)
+    _runs_args(sub.add_parser('runs', allow_abbrev=False, help='the run journal: list the runs, or compare some (table and plot)'))
     _predict_args(sub.add_parser('predict', allow_abbrev=False, help='labels of texts from an exported classifier'))
     _translate_args(sub.add_parser('translate', allow_abbrev=False, help='French to English with an exported translator'))
     return ap
 
 def main(argv:list=None): # the arguments (default: the command line's)
     "The `textlib` command."
+    argv = list(sys.argv[1:] if argv is None else argv)
     a = _parser().parse_args(argv)
-    if a.command == 'demo': human_numbers_demo(a.epochs, a.lr, a.bs, a.seed)
-    elif a.command == 'ulmfit': ulmfit_cli(a)
+    if a.command == 'demo':
+        with _journal(a, argv): human_numbers_demo(a.epochs, a.lr, a.bs, a.seed)
+    elif a.command == 'ulmfit':
+        with _journal(a, argv): ulmfit_cli(a)
+    elif a.command == 'runs': runs_cli(a)
     elif a.command == 'predict': predict_cli(a)
     elif a.command == 'translate': translate_cli(a)
 

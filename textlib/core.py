@@ -29,7 +29,9 @@ def _usable_cpus() -> int:
     try: return len(os.sched_getaffinity(0))
     except AttributeError: return os.cpu_count() or 1  # macOS and Windows have no affinity call
 
-defaults = SimpleNamespace(cpus=_usable_cpus())
+defaults = SimpleNamespace(cpus=_usable_cpus(), # worker processes for `parallel`
+                           callbacks=[], # callback classes every new `Learner` gets (`07_journal`'s `recording` adds one)
+                           seed=None) # the last seed `set_seed` used (journals record it)
 
 # %% ../nbs/00_core.ipynb #a645b45e
 def listify(o # None, a single object, or an iterable
@@ -55,6 +57,7 @@ def set_seed(seed:int, # the seed for every generator
              reproducible:bool=False # also make cuDNN deterministic (slower)
             ):
     "Seed Python's `random`, NumPy and PyTorch (all GPUs too)."
+    defaults.seed = seed
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)

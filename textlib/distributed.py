@@ -6,6 +6,7 @@
 from __future__ import annotations
 import os, math
 from contextlib import contextmanager
+from datetime import timedelta
 import numpy as np, torch
 import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
@@ -14,19 +15,40 @@ from .data import SortishSampler
 from .learner import Callback, AvgMetric
 
 # %% auto #0
-__all__ = ['distributed_group', 'ShuffledBatches', 'RankSplit', 'RankStride', 'RankDataLoader', 'distrib_loader',
-           'DistributedTrainer']
+__all__ = ['distributed_group', 'in_distributed', 'barrier', 'rank0_first', 'distributed_cbs', 'ShuffledBatches', 'RankSplit',
+           'RankStride', 'RankDataLoader', 'distrib_loader', 'DistributedTrainer']
 
 # %% ../nbs/06_distributed.ipynb #957fff22
 @contextmanager
-def distributed_group(backend:str=None): # 'gloo' (CPU) or 'nccl' (GPU); default: nccl when CUDA is there, else gloo
+def distributed_group(backend:str=None, # 'gloo' (CPU) or 'nccl' (GPU); default: nccl when CUDA is there, else gloo
+                      timeout:timedelta=None): # how long a rank waits for the others (default: PyTorch's)
     "Join the process group that `torchrun` describes in the environment (`RANK`, `WORLD_SIZE`, `MASTER_ADDR`...); leave it at the end. Outside `torchrun`, does nothing."
     if 'WORLD_SIZE' not in os.environ or dist.is_initialized(): yield; return
     backend = backend or ('nccl' if torch.cuda.is_available() else 'gloo')
     if backend == 'nccl': torch.cuda.set_device(int(os.environ.get('LOCAL_RANK', 0)))
-    dist.init_process_group(backend)
+    dist.init_process_group(backend, **({} if timeout is None else dict(timeout=timeout)))
     try: yield
     finally: dist.destroy_process_group()
+
+# %% ../nbs/06_distributed.ipynb #aeafdab6
+def in_distributed() -> bool:
+    "True inside a process group of more than one process."
+    return dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1
+
+def barrier():
+    "Wait until every rank gets here (outside a group: return at once)."
+    if in_distributed(): dist.barrier()
+
+@contextmanager
+def rank0_first():
+    "Rank 0 runs the block while the other ranks wait, then they run it (and find its downloads and caches there)."
+    if in_distributed() and dist.get_rank() != 0: dist.barrier()
+    yield
+    if in_distributed() and dist.get_rank() == 0: dist.barrier()
+
+def distributed_cbs() -> list:
+    "`[DistributedTrainer()]` inside a distributed run, `[]` otherwise: add it to a `Learner`'s callbacks and the job runs either way."
+    return [DistributedTrainer()] if in_distributed() else []
 
 # %% ../nbs/06_distributed.ipynb #26a66304
 class ShuffledBatches:
@@ -87,7 +109,7 @@ def _shared_seed() -> int:
 class DistributedTrainer(Callback):
     "Train with `DistributedDataParallel` across the processes of a `torchrun` group: split data, averaged gradients, all-reduced metrics, one voice."
     order = -20   # before `TrainEvalCallback` counts the batches
-    def __init__(self, find_unused_parameters:bool=False): self.find_unused = find_unused_parameters
+    def __init__(self, find_unused_parameters:bool=False): self.find_unused, self.active = find_unused_parameters, False
     def before_fit(self):
         if not dist.is_initialized(): raise RuntimeError("no process group: run under `torchrun` inside `distributed_group()` (or call `torch.distributed.init_process_group`)")
         self.rank, self.world = dist.get_rank(), dist.get_world_size()
@@ -100,11 +122,13 @@ class DistributedTrainer(Callback):
         self.learn.ddp = DistributedDataParallel(self.model, device_ids=[dev] if dev.type == 'cuda' else None, find_unused_parameters=self.find_unused)
         self.was_silent = self.learn.silent
         if self.rank: self.learn.silent = True
+        self.active = True
     def after_validate(self):
+        if not self.active: return   # `validate`/`get_preds` outside `fit`: this rank's own data, nothing to gather
         for m in [self.learn.recorder.valid_loss] + self.learn.metrics:
             t = torch.tensor([float(m.total), float(m.count)], dtype=torch.float64)
             dist.all_reduce(t)
             m.total, m.count = t[0], int(t[1])
     def after_fit(self):
         self.dls.loaders[:2] = self.old[:2]
-        self.learn.ddp, self.learn.silent = None, self.was_silent
+        self.learn.ddp, self.learn.silent, self.active = None, self.was_silent, False

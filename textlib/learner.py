@@ -14,7 +14,7 @@ from fastprogress.fastprogress import master_bar, progress_bar, IN_NOTEBOOK
 from safetensors import safe_open, SafetensorError
 from safetensors.torch import save as safetensors_bytes
 from fastcore.basics import patch
-from .core import listify, to_device, to_detach, default_device, atomic_path, atomic_write, rank_distrib
+from .core import listify, to_device, to_detach, default_device, atomic_path, atomic_write, rank_distrib, defaults
 from .data import SortSampler
 
 # %% auto #0
@@ -186,7 +186,7 @@ class Learner:
         self.model.to(self.device)
         self.opt, self.cbs, self.training, self.silent = None, [], False, False
         self.ddp = None   # the `DistributedDataParallel` wrapper training calls, set by `DistributedTrainer`
-        self.add_cbs([TrainEvalCallback(), Recorder(), ProgressCallback()] + listify(cbs))
+        self.add_cbs([TrainEvalCallback(), Recorder(), ProgressCallback()] + list(defaults.callbacks) + listify(cbs))
 
     def add_cb(self, cb):
         if isinstance(cb, type): cb = cb()
@@ -549,7 +549,17 @@ def _read_checkpoint(fname, device, with_tensors:bool=True):
             tensors = {k: f.get_tensor(k) for k in f.keys()} if with_tensors else {}
     except (SafetensorError, json.JSONDecodeError, OSError) as e:
         raise ValueError(f"{fname} is not a readable checkpoint (corrupted or truncated?): {e}") from None
+    _check_meta(fname, meta, tensors if with_tensors else None)
     return tensors, meta
+
+def _check_meta(fname, meta, tensors=None):
+    "Refuse, naming `fname`, metadata that `save_checkpoint` cannot have written (a damaged or foreign file)."
+    ok = (isinstance(meta, dict) and isinstance(meta.get('aliases'), dict) and isinstance(meta.get('extra'), dict)
+          and all(isinstance(k, str) and isinstance(v, str) and k.startswith('model.') for k, v in meta['aliases'].items())
+          and ('opt_groups' not in meta or (isinstance(meta['opt_groups'], list) and all(isinstance(g, dict) for g in meta['opt_groups'])
+                                            and isinstance(meta.get('opt_scalars'), dict))))
+    if ok and tensors is not None: ok = all(v in tensors for v in meta['aliases'].values())
+    if not ok: raise ValueError(f"{fname}: its 'textlib' metadata is damaged (not what `save_checkpoint` writes)")
 
 def _model_state(tensors, meta) -> dict:
     sd = {k[6:]:v for k,v in tensors.items() if k.startswith('model.')}
@@ -579,14 +589,16 @@ def load_checkpoint(fname, # a file written by `save_checkpoint`
         raise RuntimeError(f"{fname}: keys do not match the model: missing {missing[:5]}, unexpected {unexpected[:5]}")
     model.load_state_dict(sd, strict=False)
     if opt is not None and 'opt_groups' in meta:
-        state = {}
-        for k,v in tensors.items():
-            if k.startswith('opt.'): _, pid, name = k.split('.', 2); state.setdefault(int(pid), {})[name] = v
-        for k,v in meta['opt_scalars'].items(): pid, name = k.split('.', 1); state.setdefault(int(pid), {})[name] = v
         if len(meta['opt_groups']) != len(opt.param_groups):
             raise ValueError(f"{fname}: optimizer state has {len(meta['opt_groups'])} parameter groups, the optimizer has {len(opt.param_groups)}")
-        groups = [{k:(tuple(v) if isinstance(v, list) and k != 'params' else v) for k,v in g.items()} for g in meta['opt_groups']]
-        opt.load_state_dict({'state': state, 'param_groups': groups})
+        try:
+            state = {}
+            for k,v in tensors.items():
+                if k.startswith('opt.'): _, pid, name = k.split('.', 2); state.setdefault(int(pid), {})[name] = v
+            for k,v in meta['opt_scalars'].items(): pid, name = k.split('.', 1); state.setdefault(int(pid), {})[name] = v
+            groups = [{k:(tuple(v) if isinstance(v, list) and k != 'params' else v) for k,v in g.items()} for g in meta['opt_groups']]
+            opt.load_state_dict({'state': state, 'param_groups': groups})
+        except (KeyError, ValueError, TypeError, IndexError) as e: raise ValueError(f"{fname}: the optimizer state does not fit this optimizer or is damaged ({e})") from None
     return meta['extra']
 
 def checkpoint_extra(fname): # a file written by `save_checkpoint`

@@ -8,7 +8,7 @@ import json, pickle, re
 from pathlib import Path
 import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
 from fastcore.basics import patch
-from .core import untar_data, URLs, listify
+from .core import untar_data, URLs, listify, rank_distrib
 from .learner import Learner, Callback, Perplexity, GradientClip, save_checkpoint, load_checkpoint, checkpoint_state
 from .optimizer import Adam
 import textlib.schedule   # `Learner.fit_one_cycle`
@@ -116,6 +116,7 @@ def _enc_files(self, name): d = self.path/self.model_dir; return d/f'{name}.safe
 def save_encoder(self:Learner, name:str): # file name without extension, in `path/model_dir`
     "Save the AWD-LSTM encoder (safetensors) and its vocabulary (JSON)."
     wf, vf = _enc_files(self, name)
+    if rank_distrib(): return wf   # in a distributed run, rank 0 writes for all
     enc = awd_lstm_encoder(self.model[0])
     cfg = dict(emb_sz=enc.emb_sz, n_hid=enc.n_hid, n_layers=enc.n_layers, vocab_sz=enc.encoder.num_embeddings)
     wf.parent.mkdir(parents=True, exist_ok=True)
@@ -193,10 +194,14 @@ def load_fastai_lm(fname, # a fastai AWD-LSTM language-model `.pth` (a state dic
                    config:dict=None, # dropouts etc. (sizes are read from the weights)
                    drop_mult:float=1.) -> nn.Module:
     "A textlib AWD-LSTM language model with fastai's pretrained weights."
-    sd = fastai_to_textlib(_torch_weights(fname))
-    cfg = awd_lstm_sizes(sd)
-    model = get_language_model(cfg.pop('vocab_sz'), {**(config or {}), **cfg, 'bias': '1.decoder.bias' in sd}, drop_mult)
-    model.load_state_dict(sd)
+    sd = _torch_weights(fname)
+    try:
+        sd = fastai_to_textlib(sd)
+        cfg = awd_lstm_sizes(sd)
+        model = get_language_model(cfg.pop('vocab_sz'), {**(config or {}), **cfg, 'bias': '1.decoder.bias' in sd}, drop_mult)
+        model.load_state_dict(sd)
+    except (KeyError, RuntimeError, ValueError, TypeError, AttributeError, IndexError) as e:   # keys, shapes or values not an AWD-LSTM's
+        raise ValueError(f"{fname} is not a fastai AWD-LSTM language model: {str(e).strip()[:300]}") from None
     return model
 
 class _NoGlobals(pickle.Unpickler):
@@ -209,7 +214,8 @@ def load_fastai_vocab(fname, # an `itos*.pkl` file
     "fastai's `itos*.pkl` vocabulary (a pickled list of strings), read without running any code."
     try:
         with open(fname, 'rb') as f: vocab = _NoGlobals(f).load()
-    except (pickle.UnpicklingError, EOFError, ValueError, TypeError) as e:
+    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, IndexError, KeyError, AttributeError, OverflowError,
+            MemoryError, RecursionError) as e:   # what a damaged pickle makes the unpickler raise (a huge length: MemoryError)
         raise ValueError(f"{fname} is not a fastai vocabulary (a pickled list of strings): {e}") from None
     if not isinstance(vocab, list) or not all(isinstance(w, str) for w in vocab): raise ValueError(f"{fname} is not a list of strings")
     if map_specials and vocab[:2] == ['_unk_', '_pad_']: vocab = [fastai07_specials.get(w, w) for w in vocab]
@@ -250,6 +256,7 @@ def _load_lm_weights(model:nn.Module, sd:dict):
 def save_lm(self:LMLearner, name:str): # file name without extension, in `path/model_dir`
     "Save the whole language model (safetensors) and its vocabulary (JSON), for `language_model_learner(pretrained=name)`."
     wf, vf = _enc_files(self, name)
+    if rank_distrib(): return wf   # in a distributed run, rank 0 writes for all
     wf.parent.mkdir(parents=True, exist_ok=True)
     save_checkpoint(wf, self.model, extra=dict(kind='awd_lstm_lm'))
     self.dls.num.save(vf)

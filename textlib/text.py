@@ -13,12 +13,12 @@ from .core import defaults, listify, atomic_write, atomic_path, data_home, paral
 from .data import CategoryMap, Dataset, DataLoaders, pad_collate, SortSampler, SortishSampler, is_missing
 
 # %% auto #0
-__all__ = ['UNK', 'PAD', 'BOS', 'EOS', 'FLD', 'TK_REP', 'TK_WREP', 'TK_UP', 'TK_MAJ', 'text_spec_tok', 'known_rules', 'fix_html',
-           'replace_rep', 'replace_wrep', 'spec_add_spaces', 'rm_useless_spaces', 'replace_all_caps', 'replace_maj',
-           'lowercase', 'replace_space', 'SpacyTokenizer', 'WhitespaceTokenizer', 'SentencePieceTokenizer', 'Tokenizer',
-           'read_text', 'get_text_files', 'read_wikitext', 'cache_home', 'TokCorpus', 'tokenize_texts',
-           'tokenize_files', 'tokenize_df', 'tokenize_csv', 'Numericalize', 'untokenize', 'Ragged',
-           'numericalize_corpora', 'LMDataLoader', 'TextDataset', 'TextDataLoaders']
+__all__ = ['UNK', 'PAD', 'BOS', 'EOS', 'FLD', 'TK_REP', 'TK_WREP', 'TK_UP', 'TK_MAJ', 'text_spec_tok', 'known_rules',
+           'escape_spec_tok', 'fix_html', 'replace_rep', 'replace_wrep', 'spec_add_spaces', 'rm_useless_spaces',
+           'replace_all_caps', 'replace_maj', 'lowercase', 'replace_space', 'SpacyTokenizer', 'WhitespaceTokenizer',
+           'SentencePieceTokenizer', 'Tokenizer', 'read_text', 'get_text_files', 'read_wikitext', 'cache_home',
+           'TokCorpus', 'tokenize_texts', 'tokenize_files', 'tokenize_df', 'tokenize_csv', 'Numericalize', 'untokenize',
+           'Ragged', 'numericalize_corpora', 'LMDataLoader', 'TextDataset', 'TextDataLoaders']
 
 # %% ../nbs/12_text.ipynb #53058d0d
 UNK, PAD, BOS, EOS, FLD, TK_REP, TK_WREP, TK_UP, TK_MAJ = text_spec_tok = \
@@ -26,13 +26,21 @@ UNK, PAD, BOS, EOS, FLD, TK_REP, TK_WREP, TK_UP, TK_MAJ = text_spec_tok = \
 defaults.text_spec_tok = text_spec_tok
 
 # %% ../nbs/12_text.ipynb #9f2a3487
+_re_spec_lit = re.compile(r'(xx)(unk|pad|bos|eos|fld|w?rep|up|maj|fake)', re.IGNORECASE)
+_re_count = re.compile(r' [0-9]')
+def escape_spec_tok(t:str, # the text
+                    keep_fields:bool=True) -> str: # keep `xxfld <n>`, the field markers textlib writes between fields (`tokenize_df`)
+    "Break every `xx` + special-token name in `t` (`xxbos` -> `xx bos`), in any case, even inside a word: plain text never makes a special token."
+    def sub(m): return m[0] if keep_fields and m[0] == FLD and _re_count.match(t, m.end()) else f'{m[1]} {m[2]}'
+    return _re_spec_lit.sub(sub, t)
+
 _html_fixes = [('#39;', "'"), ('amp;', '&'), ('#146;', "'"), ('nbsp;', ' '), ('#36;', '$'), ('\\n', '\n'), ('quot;', "'"),
-               ('<br />', '\n'), ('\\"', '"'), ('<unk>', UNK), (' @.@ ', '.'), (' @-@ ', '-'), ('...', ' …')]
+               ('<br />', '\n'), ('\\"', '"'), (' @.@ ', '.'), (' @-@ ', '-'), ('...', ' …')]
 
 def fix_html(t:str) -> str:
-    "Undo the HTML and escaping debris of scraped text (`<br />`, `&amp;`, `#39;`, entities)."
+    "Undo the HTML and escaping debris of scraped text (`<br />`, `&amp;`, `#39;`, entities); WikiText's `<unk>` becomes `xxunk`."
     for a,b in _html_fixes: t = t.replace(a, b)
-    return html.unescape(t)
+    return escape_spec_tok(html.unescape(t)).replace('<unk>', UNK)   # an entity can spell `xxbos` too
 
 # %% ../nbs/12_text.ipynb #a16f6473
 _re_rep = re.compile(r'(\S)(\1{2,})')
@@ -84,7 +92,7 @@ def lowercase(t:str, add_bos:bool=True, add_eos:bool=False) -> str:
 
 def replace_space(tok:str) -> str: "Post rule: a space inside a token becomes `▁`."; return tok.replace(' ', '▁')
 
-defaults.text_proc_rules = [fix_html, replace_rep, replace_wrep, spec_add_spaces, rm_useless_spaces,
+defaults.text_proc_rules = [escape_spec_tok, fix_html, replace_rep, replace_wrep, spec_add_spaces, rm_useless_spaces,
                             replace_all_caps, replace_maj, lowercase]
 defaults.text_postproc_rules = [replace_space]
 
@@ -174,7 +182,8 @@ class SentencePieceTokenizer(_Sendable):
         self.model_file = str(model_file)
         if not Path(model_file).is_file():
             raise FileNotFoundError(f"SentencePiece model {model_file} not found: make one with `SentencePieceTokenizer.train`")
-        self.sp = spm.SentencePieceProcessor(model_file=self.model_file)
+        try: self.sp = spm.SentencePieceProcessor(model_file=self.model_file)
+        except (RuntimeError, OSError) as e: raise ValueError(f"{model_file} is not a SentencePiece model ({str(e).strip()[:200]})") from None
     def config(self): return dict(model_file=self.model_file)
     def __call__(self, t:str) -> list: return self.sp.encode(t, out_type=str)
     @property
@@ -242,7 +251,7 @@ class Tokenizer:
         return _sha('\n'.join(parts).encode())
 
 # %% ../nbs/12_text.ipynb #4925eb0d
-known_rules = {f.__name__: f for f in (fix_html, replace_rep, replace_wrep, spec_add_spaces, rm_useless_spaces,
+known_rules = {f.__name__: f for f in (escape_spec_tok, fix_html, replace_rep, replace_wrep, spec_add_spaces, rm_useless_spaces,
                                        replace_all_caps, replace_maj, lowercase, replace_space)}
 _tok_types = {c.__name__: c for c in (SpacyTokenizer, WhitespaceTokenizer, SentencePieceTokenizer)}
 
@@ -259,13 +268,14 @@ def _rule_from(c:dict):
     return functools.partial(f, **c['kwargs']) if c.get('kwargs') else f
 
 @patch
-def to_config(self:Tokenizer, folder=None) -> dict: # where to copy a SentencePiece model
+def to_config(self:Tokenizer, folder=None, # where to copy a SentencePiece model
+              fname:str='spm.model') -> dict: # the copy's file name
     "A JSON-able description of this tokenizer, to rebuild it with `Tokenizer.from_config`."
     cfg = self.tok.config()
     if isinstance(self.tok, SentencePieceTokenizer):
         if folder is None: raise ValueError("a SentencePiece tokenizer needs a folder to copy its model to")
-        with atomic_write(Path(folder)/'spm.model') as f: f.write(Path(self.tok.model_file).read_bytes())
-        cfg = dict(model_file='spm.model')
+        with atomic_write(Path(folder)/fname) as f: f.write(Path(self.tok.model_file).read_bytes())
+        cfg = dict(model_file=fname)
     return dict(tok=type(self.tok).__name__, tok_config=cfg, rules=[_rule_config(r) for r in self.rules],
                 post_rules=[_rule_config(r) for r in self.post_rules])
 
@@ -276,7 +286,7 @@ def from_config(cls:Tokenizer, cfg:dict, folder=None) -> Tokenizer: # `folder`: 
         tok_cls, tok_cfg = _tok_types[cfg['tok']], dict(cfg['tok_config'])
         if tok_cls is SentencePieceTokenizer: tok_cfg['model_file'] = str(Path(folder or '.')/Path(tok_cfg['model_file']).name)
         return cls(tok_cls(**tok_cfg), [_rule_from(r) for r in cfg['rules']], [_rule_from(r) for r in cfg['post_rules']])
-    except (KeyError, TypeError, AttributeError) as e: raise ValueError(f"not a tokenizer description: {e!r}") from None
+    except (KeyError, TypeError, AttributeError, ValueError, OSError, ImportError) as e: raise ValueError(f"not a tokenizer description: {e!r}") from None
 
 # %% ../nbs/12_text.ipynb #2eca7176
 def read_text(fname, # a text file
@@ -423,7 +433,7 @@ def _join_fields(rows, mark_fields:bool) -> list:
     "One text per row of fields: `xxfld 1 a xxfld 2 b` with `mark_fields`, else the fields joined by spaces."
     def one(r):
         fs = ['' if is_missing(t) else str(t) for t in r]
-        return ' '.join(f'{FLD} {i+1} {t}' for i,t in enumerate(fs)) if mark_fields else ' '.join(fs)
+        return ' '.join(f'{FLD} {i+1} {escape_spec_tok(t, keep_fields=False)}' for i,t in enumerate(fs)) if mark_fields else ' '.join(fs)
     return [one(r) for r in rows]
 
 def _check_cols(cols, have, where:str):
@@ -501,14 +511,29 @@ class Numericalize:
     def load(cls, fname):
         "Read a vocabulary written by `save` (or a plain JSON list of tokens)."
         try: o = json.loads(Path(fname).read_text(encoding='utf-8'))
-        except json.JSONDecodeError as e: raise ValueError(f"{fname} is not a JSON vocabulary file ({e})") from None
+        except (json.JSONDecodeError, UnicodeDecodeError) as e: raise ValueError(f"{fname} is not a JSON vocabulary file ({e})") from None
         vocab = o.get('vocab') if isinstance(o, dict) else o
         if not isinstance(vocab, list) or not all(isinstance(w, str) for w in vocab):
             raise ValueError(f"{fname} holds no vocabulary (a list of strings, or {{'vocab': [...]}})")
-        return cls(vocab, o.get('subword') if isinstance(o, dict) else None)
+        sw = o.get('subword') if isinstance(o, dict) else None
+        if sw is not None and not isinstance(sw, bool): raise ValueError(f"{fname}: 'subword' must be true, false or null, not {sw!r}")
+        try: return cls(vocab, sw)
+        except ValueError as e: raise ValueError(f"{fname}: {e}") from None
 
 # %% ../nbs/12_text.ipynb #2e543d71
 _re_glue = re.compile(r" ([.,!?;:)%'’]|n't)|([(\[$]) ")
+_MAX_REP = 10_000   # a repetition count is shown up to this (a tampered or sampled count must not fill the memory)
+
+def _is_count(t:str) -> bool: return t.isascii() and t.isdigit()
+
+def _word(toks:list, i:int) -> tuple:
+    "The word at `i` with its case restored (`xxup w`, `xxmaj w` or `w`) and the index after it; `(None, next)` for a marker."
+    t = toks[i]
+    if t in (TK_MAJ, TK_UP):
+        if i + 1 < len(toks) and toks[i+1] not in defaults.text_spec_tok:
+            w = toks[i+1]; return (w.upper() if t == TK_UP else w[:1].upper() + w[1:]), i + 2
+        return None, i + 1
+    return (None, i + 1) if t in defaults.text_spec_tok and t != UNK else (t.replace('▁', ' '), i + 1)
 
 def untokenize(toks:list, # tokens, or SentencePiece pieces
                subword:bool=False) -> str: # pieces: joined, `▁` starting a word
@@ -517,15 +542,14 @@ def untokenize(toks:list, # tokens, or SentencePiece pieces
     out, i, n = [], 0, len(toks)
     while i < n:
         t = toks[i]
-        if t in (BOS, EOS, PAD): i += 1
-        elif t in (TK_REP, TK_WREP) and i + 2 < n and toks[i+1].isdigit():
-            k, w = int(toks[i+1]), toks[i+2]
-            out.append(w * k if t == TK_REP else ' '.join([w] * k)); i += 3
-        elif t in (TK_MAJ, TK_UP) and i + 1 < n and toks[i+1] not in defaults.text_spec_tok:
-            w = toks[i+1]; out.append(w.upper() if t == TK_UP else w[:1].upper() + w[1:]); i += 2
-        elif t == FLD and i + 1 < n and toks[i+1].isdigit(): out.append('\n'); i += 2
-        elif t in (TK_REP, TK_WREP, TK_MAJ, TK_UP, FLD): i += 1   # a marker with nothing to apply to (e.g. sampled text)
-        else: out.append(t.replace('▁', ' ')); i += 1
+        if t in (TK_REP, TK_WREP) and i + 2 < n and _is_count(toks[i+1]):
+            k = min(int(toks[i+1]), _MAX_REP)
+            w, i = _word(toks, i + 2)   # the repeated word may carry its own case marker (`xxwrep 3 xxup a0`)
+            if w is not None: out.append(w * k if t == TK_REP else ' '.join([w] * k))
+        elif t == FLD and i + 1 < n and _is_count(toks[i+1]): out.append('\n'); i += 2
+        else:
+            w, i = _word(toks, i)
+            if w is not None: out.append(w)
     return _re_glue.sub(lambda m: m[1] or m[2], ' '.join(out)).replace(' \n ', '\n').strip()
 
 # %% ../nbs/12_text.ipynb #337221c4

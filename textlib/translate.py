@@ -15,7 +15,7 @@ from .data import DataLoaders, SortishSampler, SortSampler
 from .learner import Learner, Callback, CancelFitException, CancelTrainException, GradientClip, save_checkpoint, load_checkpoint
 from .text import (Tokenizer, SpacyTokenizer, Numericalize, defaults, lowercase, replace_all_caps, replace_maj,
                           tokenize_texts, untokenize, UNK, PAD, BOS, EOS)
-from .ulmfit import read_export, _sha256, _key, StageLog   # the export check and the run cache (key, log), as in 12c
+from .ulmfit import read_export, export_file, new_export_name, commit_export, export_tokenizer, build_exported, export_tokenizer_from, _key, StageLog   # the export check and the run cache (key, log), as in 12c
 import textlib.schedule   # `Learner.fit_one_cycle`
 
 # %% auto #0
@@ -421,26 +421,25 @@ class Translator:
         return res
 
     def export(self, path):
-        "Weights (safetensors), vocabularies, tokenizer and config (JSON) in a folder; nothing pickled."
+        "Weights (safetensors), vocabularies, tokenizer and config (JSON) in a folder (a previous export in it is replaced); nothing pickled."
         path = Path(path); path.mkdir(parents=True, exist_ok=True)
-        save_checkpoint(path/'model.safetensors', self.model)
-        self.src_num.save(path/'src_vocab.json'); self.tgt_num.save(path/'tgt_vocab.json')
-        files = ['model.safetensors', 'src_vocab.json', 'tgt_vocab.json']
+        files = {r: new_export_name(path, r, s) for r, s in [('model', '.safetensors'), ('src_vocab', '.json'), ('tgt_vocab', '.json')]}
+        save_checkpoint(path/files['model'], self.model)
+        self.src_num.save(path/files['src_vocab']); self.tgt_num.save(path/files['tgt_vocab'])
         meta = dict(format=_EXPORT_TR, arch=type(self.model).__name__, config=self.model.cfg, max_src=self.max_src,
-                    tokenizer=self.src_tok.to_config(path), sha256={f: _sha256(path/f) for f in files})
-        with atomic_write(path/'export.json', 'w', encoding='utf-8') as f: json.dump(meta, f, indent=1, ensure_ascii=False)
-        return path
+                    tokenizer=export_tokenizer(self.src_tok, path, files))
+        return commit_export(path, meta, files)
 
 def load_translator(path, device=None) -> Translator:
     "The translator exported to `path`; every file is checked against the export's checksums."
     path = Path(path)
     meta = read_export(path, _EXPORT_TR, 'textlib translator')
     if meta.get('arch') not in _MODELS: raise ValueError(f"{path/'export.json'}: unknown architecture {meta.get('arch')!r}")
-    model = _MODELS[meta['arch']](**meta['config'])
-    load_checkpoint(path/'model.safetensors', model)
+    if not isinstance(meta.get('config'), dict): raise ValueError(f"{path/'export.json'} has no model config")
+    model = build_exported(path, meta, lambda: _MODELS[meta['arch']](**meta['config']))
     model.to(default_device(device)).eval()
-    return Translator(model, Tokenizer.from_config(meta['tokenizer'], path), Numericalize.load(path/'src_vocab.json'),
-                      Numericalize.load(path/'tgt_vocab.json'), meta['max_src'])
+    return Translator(model, export_tokenizer_from(path, meta), Numericalize.load(export_file(path, meta, 'src_vocab')),
+                      Numericalize.load(export_file(path, meta, 'tgt_vocab')), meta['max_src'])
 
 # %% ../nbs/13_translate.ipynb #f4c0c679
 def corpus_scores(tr:Translator, pairs:list, beam:int=1, bs:int=64) -> dict:

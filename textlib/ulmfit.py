@@ -4,16 +4,20 @@
 
 # %% ../nbs/12c_ulmfit.ipynb #d50e6850
 from __future__ import annotations
-import hashlib, json, time
+import hashlib, json, re, secrets, time
 from contextlib import nullcontext
+from datetime import timedelta
 from pathlib import Path
 import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
 from fastcore.basics import patch
-from .core import listify, atomic_write, untar_data, URLs, set_seed
+from .core import listify, atomic_write, remove_orphans, untar_data, URLs, set_seed, rank_distrib
+from .distributed import distributed_group, rank0_first, barrier, distributed_cbs
+from .journal import journal_info
 from .data import CategoryMap, pad_collate
-from .learner import Learner, GradientClip, accuracy, save_checkpoint, load_checkpoint
+from .learner import Learner, GradientClip, accuracy, save_checkpoint, load_checkpoint, _read_checkpoint
+from safetensors import safe_open
 from .optimizer import Adam
-from .text import Tokenizer, Numericalize, TextDataLoaders
+from .text import Tokenizer, Numericalize, TextDataLoaders, SentencePieceTokenizer
 from .awdlstm import AWD_LSTM, SequentialRNN, ModelResetter, awd_lstm_clas_config, awd_lstm_clas_split
 from .lm import read_pretrained, pretrained_config, match_embeds, language_model_learner, wikitext_lm_dls, awd_lstm_lm_config_cpu
 import textlib.schedule   # `Learner.fit_one_cycle`, `fit_stlr`
@@ -21,7 +25,8 @@ import textlib.optimizer  # `Learner.freeze_to`
 
 # %% auto #0
 __all__ = ['align_chunks', 'SentenceEncoder', 'masked_concat_pool', 'PoolingLinearClassifier', 'get_text_classifier',
-           'TextClassifierLearner', 'text_classifier_learner', 'InferenceData', 'read_export', 'load_learner',
+           'TextClassifierLearner', 'text_classifier_learner', 'new_export_name', 'commit_export', 'export_tokenizer',
+           'InferenceData', 'read_export', 'export_tokenizer_from', 'export_file', 'build_exported', 'load_learner',
            'ensemble_proba', 'StageLog', 'ulmfit_pretrain', 'ulmfit_finetune_lm', 'ulmfit_classifier', 'run_ulmfit']
 
 # %% ../nbs/12c_ulmfit.ipynb #06c5106c
@@ -210,18 +215,46 @@ def predict(self:TextClassifierLearner, text:str): # a document
 _EXPORT = 'textlib.text_classifier.v1'
 def _sha256(f) -> str: return hashlib.sha256(Path(f).read_bytes()).hexdigest()
 
+_OURS = re.compile(r'[a-z_]+-[0-9a-f]{8}\.(safetensors|json|model)')   # the names `new_export_name` gives
+_TMP = re.compile(r'\.(.+)\.\d+-[0-9a-f]{8}\.tmp')                   # `atomic_path`'s temporary names
+_LEGACY = dict(model='model.safetensors', vocab='vocab.json', src_vocab='src_vocab.json', tgt_vocab='tgt_vocab.json')
+
+def new_export_name(path:Path, role:str, suffix:str) -> str:
+    "A file name for `role` that nothing in `path` has (`model-1a2b3c4d.safetensors`): an export never overwrites the one before."
+    while (path/(n := f'{role}-{secrets.token_hex(4)}{suffix}')).exists(): pass
+    return n
+
+def _listed(path:Path) -> set:
+    "The files that `path/export.json` names (none when it is missing or unreadable)."
+    try: return set(json.loads((path/'export.json').read_text(encoding='utf-8'))['sha256'])
+    except (OSError, ValueError, KeyError, TypeError): return set()
+
+def commit_export(path:Path, meta:dict, files:dict) -> Path:
+    "Write `path/export.json` naming `files` (role -> file name) with their SHA-256, the one atomic step that switches exports; then remove the files no export names."
+    old = _listed(path)
+    meta = dict(meta, files=files, sha256={n: _sha256(path/n) for n in files.values()})
+    with atomic_write(path/'export.json', 'w', encoding='utf-8') as f: json.dump(meta, f, indent=1, ensure_ascii=False)
+    for p in path.iterdir():
+        if p.name not in meta['sha256'] and (p.name in old or _OURS.fullmatch(p.name)): p.unlink(missing_ok=True)
+        m = _TMP.fullmatch(p.name)
+        if m and _OURS.fullmatch(m[1]): remove_orphans(path/m[1])   # a killed export's half-written file (its writer is gone)
+    return path
+
+def export_tokenizer(tok:Tokenizer, path:Path, files:dict) -> dict:
+    "`tok`'s description (`to_config`); a SentencePiece model is copied into `path` under a new name, added to `files`."
+    if isinstance(tok.tok, SentencePieceTokenizer): files['spm'] = new_export_name(path, 'spm', '.model')
+    return tok.to_config(path, files.get('spm'))
+
 @patch
-def export(self:TextClassifierLearner, path): # the folder to write (created; its files replaced)
+def export(self:TextClassifierLearner, path): # the folder to write (created; a previous export in it is replaced)
     "Everything needed to predict, in a folder: weights (safetensors), vocabulary, labels, tokenizer and config (JSON)."
     path = Path(path); path.mkdir(parents=True, exist_ok=True)
-    tok = self.dls.tokenizer.to_config(path)
-    save_checkpoint(path/'model.safetensors', self.model)
-    self.dls.num.save(path/'vocab.json')
-    files = ['model.safetensors', 'vocab.json'] + (['spm.model'] if tok['tok'] == 'SentencePieceTokenizer' else [])
-    meta = dict(format=_EXPORT, model=self.model_config, classes=list(self.dls.labels.items), backwards=bool(self.backwards),
-                tokenizer=tok, sha256={f: _sha256(path/f) for f in files})
-    with atomic_write(path/'export.json', 'w', encoding='utf-8') as f: json.dump(meta, f, indent=1, ensure_ascii=False)
-    return path
+    files = dict(model=new_export_name(path, 'model', '.safetensors'), vocab=new_export_name(path, 'vocab', '.json'))
+    tok = export_tokenizer(self.dls.tokenizer, path, files)
+    save_checkpoint(path/files['model'], self.model)
+    self.dls.num.save(path/files['vocab'])
+    meta = dict(format=_EXPORT, model=self.model_config, classes=list(self.dls.labels.items), backwards=bool(self.backwards), tokenizer=tok)
+    return commit_export(path, meta, files)
 
 class InferenceData:
     "What an exported classifier keeps of its loaders: the vocabulary, the labels and the tokenizer."
@@ -242,20 +275,57 @@ def read_export(path:Path, # an export folder
         raise ValueError(f"{f} is not a {what} export (format {meta.get('format') if isinstance(meta, dict) else None!r}, expected {fmt!r})")
     if not isinstance(meta.get('sha256'), dict): raise ValueError(f"{f} lists no checksums ('sha256'): it was not written by `export`")
     for name, h in meta['sha256'].items():
+        if Path(name).name != name or name.startswith('.') or not isinstance(h, str):
+            raise ValueError(f"{f} names {name!r}: an export lists plain file names in its own folder, with a SHA-256 each")
         if not (path/name).is_file(): raise FileNotFoundError(f"{path/name} is missing from the export")
         if _sha256(path/name) != h: raise ValueError(f"{path/name} was changed after the export: its SHA-256 differs from export.json's")
+    files = meta.setdefault('files', {k: v for k, v in _LEGACY.items() if v in meta['sha256']})   # exports before named files
+    if not isinstance(files, dict) or not all(isinstance(n, str) and n in meta['sha256'] for n in files.values()):
+        raise ValueError(f"{f}: its files {files!r} are not all among the checksummed ones")
+    tok = meta.get('tokenizer')
+    if not isinstance(tok, dict) or not isinstance(tok.get('tok_config'), dict): raise ValueError(f"{f} describes no tokenizer")
+    spm = tok['tok_config'].get('model_file')
+    if spm is not None and not (isinstance(spm, str) and Path(spm).name in meta['sha256']): raise ValueError(f"{f}: the tokenizer's model {spm!r} has no checksum")
     return meta
+
+def export_tokenizer_from(path:Path, meta:dict) -> Tokenizer:
+    "The tokenizer an export describes (`meta` from `read_export`)."
+    try: return Tokenizer.from_config(meta['tokenizer'], path)
+    except ValueError as e: raise ValueError(f"{path/'export.json'}: {e}") from None
+
+def export_file(path:Path, meta:dict, role:str) -> Path:
+    "The checked file that plays `role` ('model', 'vocab'...) in the export at `path` (`meta` from `read_export`)."
+    if role not in meta['files']: raise ValueError(f"{path/'export.json'} has no {role!r} file")
+    return path/meta['files'][role]
+
+_BAD_CONFIG = (KeyError, TypeError, ValueError, AttributeError, IndexError, RuntimeError, OverflowError, AssertionError)   # torch asserts some sizes
+
+def build_exported(path:Path, meta:dict, build): # `build()` makes the model from `meta`
+    "The model `build()` makes, once a dry run on the meta device (nothing allocated) shows its shapes are the saved weights'."
+    f = export_file(path, meta, 'model')
+    try:
+        with torch.device('meta'): shapes = {k: tuple(v.shape) for k, v in build().state_dict().items()}
+    except _BAD_CONFIG as e: raise ValueError(f"{path/'export.json'} describes no model textlib can build ({type(e).__name__}: {e})") from None
+    _read_checkpoint(f, 'cpu', with_tensors=False)                      # a clear error for a file that is no checkpoint
+    with safe_open(str(f), framework='pt') as sf: saved = {k[6:]: tuple(sf.get_slice(k).get_shape()) for k in sf.keys() if k.startswith('model.')}
+    bad = [k for k in saved if k in shapes and shapes[k] != saved[k]]
+    if bad: raise ValueError(f"{path/'export.json'} describes a model whose {bad[0]} is {shapes[bad[0]]}, but {f.name} holds {saved[bad[0]]}")
+    model = build()
+    load_checkpoint(f, model)
+    return model
 
 def load_learner(path, # a folder written by `TextClassifierLearner.export`
                  device=None) -> TextClassifierLearner: # where to run it (default: `default_device()`)
     "The classifier exported to `path`, ready to `predict`; every file is checked against the export's checksums."
     path = Path(path)
     meta = read_export(path)
-    m = meta['model']
-    model = get_text_classifier(m['vocab_sz'], m['n_class'], m['config'], m['drop_mult'], m['bptt'], m['max_len'], m['lin_ftrs'], m['ps'])
-    load_checkpoint(path/'model.safetensors', model)
-    data = InferenceData(Numericalize.load(path/'vocab.json'), CategoryMap(meta['classes'], sort=False),
-                         Tokenizer.from_config(meta['tokenizer'], path), path, meta['backwards'])
+    m, classes = meta.get('model'), meta.get('classes')
+    if not isinstance(m, dict) or not isinstance(classes, list) or not all(isinstance(c, str) for c in classes) or not isinstance(meta.get('backwards'), bool):
+        raise ValueError(f"{path/'export.json'} lacks a model description, a list of class names or a `backwards` flag")
+    model = build_exported(path, meta, lambda: get_text_classifier(m['vocab_sz'], m['n_class'], m['config'], m['drop_mult'], m['bptt'],
+                                                                   m['max_len'], m['lin_ftrs'], m['ps']))
+    data = InferenceData(Numericalize.load(export_file(path, meta, 'vocab')), CategoryMap(classes, sort=False),
+                         export_tokenizer_from(path, meta), path, meta['backwards'])
     learn = TextClassifierLearner(data, model, metrics=accuracy, splitter=awd_lstm_clas_split, device=device)
     learn.model_config, learn.backwards = m, meta['backwards']
     learn.model.eval()
@@ -299,8 +369,11 @@ def _stage(log:StageLog, name:str, key:str, quiet:bool, fn):
         return rec
     if not quiet: print(f'[{name}] ...', flush=True)
     t0 = time.time()
-    info = fn()
-    log.put(name, key, seconds=time.time() - t0, **info)
+    with journal_info(stage=name) as runs:   # when the journal is on (`textlib ulmfit`), its runs say which stage they were
+        info = fn()
+        if not rank_distrib() and 'weights' in info: runs.update(weights=info['weights'])
+    if not rank_distrib(): log.put(name, key, seconds=time.time() - t0, **info)   # in a distributed run, rank 0 records it
+    barrier()                                                                 # and the others read its record
     return log.get(name, key)
 
 # %% ../nbs/12c_ulmfit.ipynb #c6b6a319
@@ -311,8 +384,8 @@ def ulmfit_pretrain(out, # the run's folder (`out/models/` gets the weights)
                     backwards:bool=False, seed:int=42, device=None, quiet:bool=False) -> str:
     "Stage 1: pretrain a language model on WikiText-2; returns the saved model's name in `out/models`."
     set_seed(seed)
-    dls = wikitext_lm_dls(bs=bs, n_articles=n_articles, seed=seed, backwards=backwards, progress=False)
-    learn = language_model_learner(dls, config or awd_lstm_lm_config_cpu, drop_mult=drop_mult, path=out, device=device)
+    with rank0_first(): dls = wikitext_lm_dls(bs=bs, n_articles=n_articles, seed=seed, backwards=backwards, progress=False)
+    learn = language_model_learner(dls, config or awd_lstm_lm_config_cpu, drop_mult=drop_mult, path=out, device=device, cbs=distributed_cbs())
     with (learn.no_logging() if quiet else nullcontext()): learn.fit_one_cycle(epochs, lr)
     name = 'pretrained_bwd' if backwards else 'pretrained'
     learn.save_lm(name)
@@ -331,9 +404,9 @@ def ulmfit_finetune_lm(out, imdb, # the run's folder; the IMDb folder
                        backwards:bool=False, seed:int=42, device=None, quiet:bool=False):
     "Stage 2: fine-tune the language model on IMDb's training and unlabelled texts; saves the encoder, returns its name and the loaders."
     set_seed(seed)
-    dls = _imdb_lm_dls(imdb, n_lm, bs, backwards, seed, max_vocab)
+    with rank0_first(): dls = _imdb_lm_dls(imdb, n_lm, bs, backwards, seed, max_vocab)
     learn = language_model_learner(dls, None if pretrained else (config or awd_lstm_lm_config_cpu), drop_mult=drop_mult,
-                                   pretrained=pretrained, path=out, device=device)
+                                   pretrained=pretrained, path=out, device=device, cbs=distributed_cbs())
     with (learn.no_logging() if quiet else nullcontext()):
         if pretrained is None: learn.fit_one_cycle(epochs, lr * 3)   # random weights: nothing to protect
         else:
@@ -353,13 +426,16 @@ def ulmfit_classifier(out, imdb, # the run's folder; the IMDb folder
     "Stage 3: the classifier with gradual unfreezing; returns the learner (its validation set is the test subset)."
     set_seed(seed)
     vocab = Numericalize.load(Path(out)/'models'/f'{encoder}.vocab.json')
-    dls = TextDataLoaders.from_folder(imdb, valid='test', n_per_folder=n_labels, n_valid_per_folder=n_test, bs=bs, seed=seed,
-                                      vocab=vocab, backwards=backwards, progress=False)
-    learn = text_classifier_learner(dls, drop_mult=drop_mult, pretrained=encoder, path=out, device=device, cbs=cbs)
+    with rank0_first():
+        dls = TextDataLoaders.from_folder(imdb, valid='test', n_per_folder=n_labels, n_valid_per_folder=n_test, bs=bs, seed=seed,
+                                          vocab=vocab, backwards=backwards, progress=False)
+    learn = text_classifier_learner(dls, drop_mult=drop_mult, pretrained=encoder, path=out, device=device, cbs=listify(cbs) + distributed_cbs())
     with (learn.no_logging() if quiet else nullcontext()): learn.fit_gradual(lr, epochs, sched=sched)
     return learn
 
 # %% ../nbs/12c_ulmfit.ipynb #68345aeb
+def _saved(out, name, valid) -> dict: return dict(name=name, valid=valid, weights=str(out/'models'/f'{name}.safetensors'))
+
 def run_ulmfit(out='ulmfit-imdb', # folder for the models, the export(s) and `stages.json`
                imdb=None, # the IMDb folder (default: `untar_data(URLs.IMDB)`: downloaded online, or from `$TEXTLIB_DATA`)
                pretrained=None, # skip stage 1: a pretrained forward model, `(weights, vocab)` (textlib's or fastai's files)
@@ -369,42 +445,44 @@ def run_ulmfit(out='ulmfit-imdb', # folder for the models, the export(s) and `st
                n_lm:int=1000, lm_epochs:int=2, max_vocab:int=30000, # stage 2: reviews per folder (None: all), epochs, vocabulary
                n_labels:int=500, n_test:int=1000, clas_epochs:tuple=(1, 1, 1, 2), # stage 3: per class (None: all)
                bs:int=64, backwards:bool=False, seed:int=42, device=None, quiet:bool=False) -> dict:
-    "The three ULMFiT stages on IMDb, each reused when already done; prints the stages' times and the test accuracy."
-    out, imdb = Path(out), Path(imdb) if imdb is not None else untar_data(URLs.IMDB)
-    log, res = StageLog(out), {}
-    for bwd in ([False, True] if backwards else [False]):
-        sfx = '_bwd' if bwd else ''
-        pre = pretrained_bwd if bwd else pretrained
-        if pre is None:
-            k = _key(config=config, epochs=pretrain_epochs, n=n_articles, bs=bs, bwd=bwd, seed=seed)
-            r = _stage(log, f'pretrain{sfx}', k, quiet, lambda: dict(zip(('name', 'valid'), ulmfit_pretrain(
-                out, config, pretrain_epochs, bs=bs, n_articles=n_articles, backwards=bwd, seed=seed, device=device, quiet=quiet))))
-            pre = r['name']
-        else:
-            if bwd and pretrained_bwd is None: raise ValueError("backwards=True with `pretrained` needs `pretrained_bwd` too")
-            k = _key(pretrained=[str(p) for p in listify(pre)], sha=[_sha256(p) for p in listify(pre) if Path(p).is_file()])
-        k = _key(prev=k, n_lm=n_lm, epochs=lm_epochs, max_vocab=max_vocab, bs=bs, seed=seed)
-        r = _stage(log, f'finetune_lm{sfx}', k, quiet, lambda: dict(zip(('name', 'valid'), ulmfit_finetune_lm(
-            out, imdb, pre, n_lm, lm_epochs, bs=bs, max_vocab=max_vocab, backwards=bwd, seed=seed, device=device, quiet=quiet))))
-        enc = r['name']
-        k = _key(prev=k, n_labels=n_labels, n_test=n_test, epochs=clas_epochs, bs=bs, seed=seed)
-        def clas():
-            learn = ulmfit_classifier(out, imdb, enc, n_labels, n_test, epochs=clas_epochs, bs=bs, backwards=bwd, seed=seed,
-                                      device=device, quiet=quiet)
-            learn.export(out/f'export{sfx}')
-            probs, targs = learn.get_preds()
-            with atomic_write(out/f'test_probs{sfx}.json', 'w') as f: json.dump(dict(probs=probs.tolist(), targs=targs.tolist()), f)
-            return dict(accuracy=float((probs.argmax(1) == targs).float().mean()), n_test=len(targs))
-        _stage(log, f'classifier{sfx}', k, quiet, clas)
-    stages = log.read()
-    if backwards:
-        p = [json.loads((out/f'test_probs{s}.json').read_text()) for s in ('', '_bwd')]
-        ens = (torch.tensor(p[0]['probs']) + torch.tensor(p[1]['probs'])).argmax(1)
-        res['ensemble accuracy'] = float((ens == torch.tensor(p[0]['targs'])).float().mean())
-    res.update({f'{k} accuracy': v['accuracy'] for k, v in stages.items() if 'accuracy' in v})
-    res['minutes'] = {k: round(v['seconds'] / 60, 2) for k, v in stages.items()}
-    if not quiet:
-        for k, v in stages.items(): print(f'{k:>16}: {_fmt_secs(v["seconds"]):>9}' + (f'   test accuracy {v["accuracy"]:.1%} on {v["n_test"]:,} reviews' if 'accuracy' in v else ''))
-        if backwards: print(f'{"ensemble":>16}: {"":>9}   test accuracy {res["ensemble accuracy"]:.1%} (forward + backward, averaged probabilities)')
-        print(f'exported to {out/"export"}' + (f' and {out/"export_bwd"}' if backwards else ''))
-    return res
+    "The three ULMFiT stages on IMDb, each reused when already done; prints the stages' times and the test accuracy. Under `torchrun`, data parallel."
+    with distributed_group(timeout=timedelta(hours=2)):   # under `torchrun`: every rank trains, rank 0 alone writes and prints
+        with rank0_first(): imdb = Path(imdb) if imdb is not None else untar_data(URLs.IMDB)
+        out, log, res, quiet = Path(out), StageLog(out), {}, quiet or rank_distrib() > 0
+        for bwd in ([False, True] if backwards else [False]):
+            sfx = '_bwd' if bwd else ''
+            pre = pretrained_bwd if bwd else pretrained
+            if pre is None:
+                k = _key(config=config, epochs=pretrain_epochs, n=n_articles, bs=bs, bwd=bwd, seed=seed)
+                r = _stage(log, f'pretrain{sfx}', k, quiet, lambda: _saved(out, *ulmfit_pretrain(
+                    out, config, pretrain_epochs, bs=bs, n_articles=n_articles, backwards=bwd, seed=seed, device=device, quiet=quiet)))
+                pre = r['name']
+            else:
+                if bwd and pretrained_bwd is None: raise ValueError("backwards=True with `pretrained` needs `pretrained_bwd` too")
+                k = _key(pretrained=[str(p) for p in listify(pre)], sha=[_sha256(p) for p in listify(pre) if Path(p).is_file()])
+            k = _key(prev=k, n_lm=n_lm, epochs=lm_epochs, max_vocab=max_vocab, bs=bs, seed=seed)
+            r = _stage(log, f'finetune_lm{sfx}', k, quiet, lambda: _saved(out, *ulmfit_finetune_lm(
+                out, imdb, pre, n_lm, lm_epochs, bs=bs, max_vocab=max_vocab, backwards=bwd, seed=seed, device=device, quiet=quiet)))
+            enc = r['name']
+            k = _key(prev=k, n_labels=n_labels, n_test=n_test, epochs=clas_epochs, bs=bs, seed=seed)
+            def clas():
+                learn = ulmfit_classifier(out, imdb, enc, n_labels, n_test, epochs=clas_epochs, bs=bs, backwards=bwd, seed=seed,
+                                          device=device, quiet=quiet)
+                if rank_distrib(): return {}                                      # rank 0 exports and tests
+                learn.export(out/f'export{sfx}')
+                probs, targs = learn.get_preds()
+                with atomic_write(out/f'test_probs{sfx}.json', 'w') as f: json.dump(dict(probs=probs.tolist(), targs=targs.tolist()), f)
+                return dict(accuracy=float((probs.argmax(1) == targs).float().mean()), n_test=len(targs), weights=str(out/f'export{sfx}'))
+            _stage(log, f'classifier{sfx}', k, quiet, clas)
+        stages = log.read()
+        if backwards:
+            p = [json.loads((out/f'test_probs{s}.json').read_text()) for s in ('', '_bwd')]
+            ens = (torch.tensor(p[0]['probs']) + torch.tensor(p[1]['probs'])).argmax(1)
+            res['ensemble accuracy'] = float((ens == torch.tensor(p[0]['targs'])).float().mean())
+        res.update({f'{k} accuracy': v['accuracy'] for k, v in stages.items() if 'accuracy' in v})
+        res['minutes'] = {k: round(v['seconds'] / 60, 2) for k, v in stages.items()}
+        if not quiet:
+            for k, v in stages.items(): print(f'{k:>16}: {_fmt_secs(v["seconds"]):>9}' + (f'   test accuracy {v["accuracy"]:.1%} on {v["n_test"]:,} reviews' if 'accuracy' in v else ''))
+            if backwards: print(f'{"ensemble":>16}: {"":>9}   test accuracy {res["ensemble accuracy"]:.1%} (forward + backward, averaged probabilities)')
+            print(f'exported to {out/"export"}' + (f' and {out/"export_bwd"}' if backwards else ''))
+        return res
