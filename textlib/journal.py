@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 import numpy as np, pandas as pd, torch
 import matplotlib.pyplot as plt
+from fastcore.basics import patch
 import textlib
 from .core import defaults, rank_distrib, num_distrib, data_home
 from .learner import Callback
@@ -63,10 +64,13 @@ class Journal:
 # %% ../nbs/07_journal.ipynb #b8c389e3
 def _ids(ids) -> list: return [int(i) for i in ([ids] if isinstance(ids, (int, np.integer, str)) else ids)]
 
-def _query(self:Journal, sql:str, args=()) -> list: return self._run(lambda con: con.execute(sql, args).fetchall())
-Journal.query = _query
+@patch
+def query(self:Journal, sql:str, args=()) -> list:
+    "The rows `sql` selects."
+    return self._run(lambda con: con.execute(sql, args).fetchall())
 
-def _runs(self:Journal, last:int=None) -> pd.DataFrame: # the `last` runs only (default: all)
+@patch
+def runs(self:Journal, last:int=None) -> pd.DataFrame: # the `last` runs only (default: all)
     "A table of the runs, newest last: job, stage, start, status, epochs, the last epoch's metrics, minutes."
     rows = self.query('SELECT r.id, r.job, r.stage, r.started, r.finished, r.status, r.seed, r.git, COUNT(e.epoch), '
                       '(SELECT metrics FROM epochs WHERE run = r.id ORDER BY epoch DESC LIMIT 1) '
@@ -76,23 +80,22 @@ def _runs(self:Journal, last:int=None) -> pd.DataFrame: # the `last` runs only (
                  git=(g or '')[:8] + ('+' if (g or '').endswith('dirty') else ''), minutes=round(((t1 or time.time()) - t0) / 60, 2), **json.loads(m or '{}'))
             for i, job, st, t0, t1, s, seed, g, n, m in rows]
     return pd.DataFrame(recs).set_index('id') if recs else pd.DataFrame(columns=['job', 'stage', 'started', 'status', 'epochs'])
-Journal.runs = _runs
 
-def _run_info(self:Journal, run:int) -> dict:
+@patch
+def run(self:Journal, run:int) -> dict:
     "Everything recorded about `run` (its config decoded)."
     cols = [d[1] for d in self.query('PRAGMA table_info(runs)')]
     rows = self.query('SELECT * FROM runs WHERE id=?', (int(run),))
     if not rows: raise KeyError(f"no run {run} in {self.path}")
     info = dict(zip(cols, rows[0])); info['config'] = json.loads(info['config'])
     return info
-Journal.run = _run_info
 
-def _epochs(self:Journal, run:int) -> pd.DataFrame:
+@patch
+def epochs(self:Journal, run:int) -> pd.DataFrame:
     "The per-epoch metrics and times of `run`, one row per epoch."
     self.run(run)   # a clear error for an unknown run
     rows = self.query('SELECT epoch, seconds, metrics FROM epochs WHERE run=? ORDER BY epoch', (int(run),))
     return pd.DataFrame([dict(epoch=e, seconds=s, **json.loads(m)) for e, s, m in rows]).set_index('epoch') if rows else pd.DataFrame()
-Journal.epochs = _epochs
 
 # %% ../nbs/07_journal.ipynb #920fa38d
 def _arrays(o, depth:int=3):
