@@ -6,11 +6,12 @@
 __all__ = ['textlib_modules']
 
 # %% ../nbs/98_all.ipynb #2ac433f7
-from . import core, data, models, learner, schedule, optimizer, hooks, distributed, journal, vision, mixup, fp16, xresnet, transfer, text, awdlstm, lm, ulmfit, translate, devise
+from . import core, data, models, learner, export, schedule, optimizer, hooks, distributed, journal, vision, mixup, fp16, xresnet, transfer, text, awdlstm, lm, ulmfit, translate, devise
 from .core import *
 from .data import *
 from .models import *
 from .learner import *
+from .export import *
 from .schedule import *
 from .optimizer import *
 from .hooks import *
@@ -28,5 +29,5 @@ from .ulmfit import *
 from .translate import *
 from .devise import *
 
-textlib_modules = [core, data, models, learner, schedule, optimizer, hooks, distributed, journal, vision, mixup, fp16, xresnet, transfer, text, awdlstm, lm, ulmfit, translate, devise]
+textlib_modules = [core, data, models, learner, export, schedule, optimizer, hooks, distributed, journal, vision, mixup, fp16, xresnet, transfer, text, awdlstm, lm, ulmfit, translate, devise]
 __all__ = ['textlib_modules'] + list(dict.fromkeys(n for m in textlib_modules for n in m.__all__))

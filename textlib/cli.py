@@ -4,27 +4,23 @@
 
 # %% ../nbs/99_cli.ipynb #0a0681ea
 from __future__ import annotations
-import argparse, shlex, sys, warnings
-from pathlib import Path
-import pandas as pd
+import argparse, itertools, os, shlex, sys, unicodedata, warnings
 from contextlib import nullcontext
-from .core import set_seed
-from .data import human_numbers_dls
-from .models import WindowMLP
-from .learner import Learner, accuracy
-import textlib.schedule   # `Learner.fit_one_cycle`
-from .awdlstm import awd_lstm_lm_config
-from .ulmfit import run_ulmfit, load_learner, ensemble_proba
-from .translate import load_translator
-from .journal import Journal, journal_path, recording, compare_runs, plot_runs
+from pathlib import Path
+# Nothing heavy here: `textlib --help` and a mistyped option answer at once. Each command imports what it needs.
 
 # %% auto #0
-__all__ = ['train_human_numbers', 'human_numbers_demo', 'ulmfit_cli', 'predict_cli', 'read_lines', 'translate_cli', 'runs_cli',
-           'main', 'textlib_demo']
+__all__ = ['train_human_numbers', 'human_numbers_demo', 'printable', 'read_lines', 'ulmfit_cli', 'predict_cli', 'translate_cli',
+           'runs_cli', 'main', 'textlib_demo']
 
 # %% ../nbs/99_cli.ipynb #2aac9677
-def train_human_numbers(epochs:int=2, lr:float=1e-2, bs:int=128, seed:int=42, quiet:bool=False) -> Learner:
+def train_human_numbers(epochs:int=2, lr:float=1e-2, bs:int=128, seed:int=42, quiet:bool=False) -> 'textlib.learner.Learner':
     "Train `WindowMLP` on HUMAN_NUMBERS with one-cycle; returns the learner."
+    from textlib.core import set_seed
+    from textlib.data import human_numbers_dls
+    from textlib.models import WindowMLP
+    from textlib.learner import Learner, accuracy
+    import textlib.schedule   # `Learner.fit_one_cycle`
     set_seed(seed)
     dls = human_numbers_dls(bs=bs)
     learn = Learner(dls, WindowMLP(len(dls.vocab)), metrics=accuracy)
@@ -41,28 +37,50 @@ def human_numbers_demo(epochs:int=2, lr:float=1e-2, bs:int=128, seed:int=42) -> 
     return acc
 
 # %% ../nbs/99_cli.ipynb #b34735ca
+class _Parser(argparse.ArgumentParser):
+    "argparse, with every usage error on one line: what is wrong, and where to read more (exit code 2)."
+    def error(self, message): self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+
+def _int_from(lo:int, hi:int=None):
+    "An argparse type: an integer from `lo` (to `hi`)."
+    def integer(s:str) -> int:
+        try: v = int(s)
+        except ValueError: raise argparse.ArgumentTypeError(f"must be an integer, not {s!r}") from None
+        if v < lo or (hi is not None and v > hi):
+            raise argparse.ArgumentTypeError(f"must be {'a positive integer' if lo == 1 and hi is None else f'an integer of at least {lo}' if hi is None else f'an integer from {lo} to {hi:,}'}, not {s}")
+        return v
+    return integer
+
+def _positive_float(s:str) -> float:
+    try: v = float(s)
+    except ValueError: raise argparse.ArgumentTypeError(f"must be a number, not {s!r}") from None
+    if not 0 < v < float('inf'): raise argparse.ArgumentTypeError(f"must be a positive number, not {s}")
+    return v
+
+_pos, _count, _run_id = _int_from(1), _int_from(0), _int_from(1, 2**63 - 1)
+
 def _demo_args(p):
-    p.add_argument('--epochs', type=int, default=2, help='number of epochs')
-    p.add_argument('--lr', type=float, default=1e-2, help='peak learning rate')
-    p.add_argument('--bs', type=int, default=128, help='batch size')
-    p.add_argument('--seed', type=int, default=42, help='random seed')
+    p.add_argument('--epochs', type=_pos, default=2, help='number of epochs')
+    p.add_argument('--lr', type=_positive_float, default=1e-2, help='peak learning rate')
+    p.add_argument('--bs', type=_pos, default=128, help='batch size')
+    p.add_argument('--seed', type=_count, default=42, help='random seed')
 
 def _ulmfit_args(p):
     p.add_argument('--out', default='ulmfit-imdb', help='folder for the models, the export and stages.json (a re-run reuses its finished stages)')
     p.add_argument('--full', action='store_true', help='all of IMDb (stage 2: 75,000 texts; stage 3: 25,000 labelled reviews, tested on 25,000)')
     p.add_argument('--paper', action='store_true', help="the paper's model size (embeddings 400, hidden 1152, 3 layers) instead of the CPU size")
-    p.add_argument('--n-lm', type=int, default=1000, help='stage 2: reviews per folder of train/{pos,neg,unsup}')
-    p.add_argument('--n-labels', type=int, default=500, help='stage 3: labelled training reviews per class')
-    p.add_argument('--n-test', type=int, default=1000, help='stage 3: test reviews per class')
-    p.add_argument('--pretrain-epochs', type=int, default=3, help='stage 1 epochs on WikiText-2')
-    p.add_argument('--n-articles', type=int, default=None, help='stage 1: WikiText-2 articles (default: all 60)')
-    p.add_argument('--lm-epochs', type=int, default=2, help='stage 2 epochs (the first with the encoder frozen)')
-    p.add_argument('--bs', type=int, default=64, help='batch size')
+    p.add_argument('--n-lm', type=_pos, default=1000, help='stage 2: reviews per folder of train/{pos,neg,unsup}')
+    p.add_argument('--n-labels', type=_pos, default=500, help='stage 3: labelled training reviews per class')
+    p.add_argument('--n-test', type=_pos, default=1000, help='stage 3: test reviews per class')
+    p.add_argument('--pretrain-epochs', type=_pos, default=3, help='stage 1 epochs on WikiText-2')
+    p.add_argument('--n-articles', type=_pos, default=None, help='stage 1: WikiText-2 articles (default: all 60)')
+    p.add_argument('--lm-epochs', type=_pos, default=2, help='stage 2 epochs (the first with the encoder frozen)')
+    p.add_argument('--bs', type=_pos, default=64, help='batch size')
     p.add_argument('--backwards', action='store_true', help='also the backward models, and the forward+backward ensemble')
     p.add_argument('--pretrained', nargs=2, metavar=('WEIGHTS', 'VOCAB'), help='skip stage 1: a pretrained language model')
     p.add_argument('--pretrained-bwd', nargs=2, metavar=('WEIGHTS', 'VOCAB'), help='the backward one, with --backwards')
     p.add_argument('--device', default=None, help="'cpu', 'cuda'... (default: a GPU when there is one)")
-    p.add_argument('--seed', type=int, default=42, help='random seed')
+    p.add_argument('--seed', type=_count, default=42, help='random seed')
     p.add_argument('--quiet', action='store_true', help='print only the summary')
 
 def _journal_args(p):
@@ -71,115 +89,186 @@ def _journal_args(p):
 
 def _runs_args(p):
     p.add_argument('action', nargs='?', choices=['list', 'compare'], default='list', help="'list' (default): a table of the runs; 'compare': runs side by side")
-    p.add_argument('ids', nargs='*', type=int, help='compare: the run ids')
+    p.add_argument('ids', nargs='*', type=_run_id, help='compare: the run ids')
     p.add_argument('--journal', default=None, help='the journal to read (default: $TEXTLIB_JOURNAL, else ~/.textlib/journal.sqlite)')
-    p.add_argument('--last', type=int, default=20, help='list: the newest N runs (0: all)')
+    p.add_argument('--last', type=_count, default=20, help='list: the newest N runs (0: all)')
     p.add_argument('--metric', default=None, help='compare: one metric only')
     p.add_argument('--plot', default=None, help='compare: save a plot of the runs\' curves to this file (PNG, PDF, SVG)')
 
 def _predict_args(p):
     p.add_argument('export', nargs='+', help='an export folder (two: forward and backward, averaged)')
     p.add_argument('--text', nargs='*', default=[], help='texts to classify')
-    p.add_argument('--file', help="a file with one text per line ('-': standard input)")
-    p.add_argument('--bs', type=int, default=64, help='texts per batch')
+    p.add_argument('--file', help="a file with one text per line ('-': standard input); one output line per input line")
+    p.add_argument('--bs', type=_pos, default=64, help='texts per batch')
 
 def _translate_args(p):
     p.add_argument('export', help='a folder written by `Translator.export` (13_translate)')
     p.add_argument('--text', nargs='*', default=[], help='French sentences to translate')
     p.add_argument('--file', help="a file with one sentence per line ('-': standard input); one output line per input line")
-    p.add_argument('--beam', type=int, default=1, help='beam size (1: greedy decoding)')
-    p.add_argument('--max-len', type=int, default=None, help='longest translation in tokens (default: twice the source, plus 10)')
-    p.add_argument('--bs', type=int, default=64, help='sentences per batch')
+    p.add_argument('--beam', type=_pos, default=1, help='beam size (1: greedy decoding)')
+    p.add_argument('--max-len', type=_pos, default=None, help='longest translation in tokens (default: twice the source, plus 10)')
+    p.add_argument('--bs', type=_pos, default=64, help='sentences per batch')
 
+# %% ../nbs/99_cli.ipynb #1d7de7a5
+def printable(s:str) -> str:
+    "`s` on one line of a terminal: control characters, tabs and line breaks escaped (`\\n`, `\\x1b`), other spaces a space."
+    def one(c):
+        if c.isprintable(): return c
+        if unicodedata.category(c) == 'Zs': return ' '
+        return c.encode('unicode_escape', 'backslashreplace').decode('ascii')
+    return ''.join(map(one, s))
+
+def read_lines(f:str, # a file name, or '-' for standard input
+               cmd:str): # the command, for messages
+    "The file's lines, one at a time, without their line ends; the file is opened now (a missing one is a one-line error). A line that is not UTF-8 is reported (file and line) and read as None."
+    name = 'standard input' if f == '-' else f
+    try: stream = sys.stdin.buffer if f == '-' else open(f, 'rb')
+    except OSError as e: raise SystemExit(f"textlib {cmd}: {name}: {(e.strerror or str(e)).lower()}") from None
+    def lines():
+        with (nullcontext(stream) if f == '-' else stream):
+            for i, b in enumerate(stream, 1):
+                try: yield b.rstrip(b'\n').rstrip(b'\r').decode('utf-8')
+                except UnicodeDecodeError as e:
+                    print(f"textlib {cmd}: {name}, line {i}: not UTF-8 ({e.reason} at byte {e.start}): left blank", file=sys.stderr)
+                    yield None
+    return lines()
+
+def _waiting(f:str):
+    "For standard input, whether reading the next line would wait (then what was read so far is processed first); a file never waits."
+    if f != '-': return lambda: False
+    try:
+        import select
+        fd = sys.stdin.fileno(); select.select([fd], [], [], 0)
+    except (ImportError, OSError, ValueError, AttributeError): return lambda: False   # no select on this stream (Windows, a test's stdin)
+    return lambda: not select.select([fd], [], [], 0)[0]
+
+def _inputs(a, cmd:str):
+    "The texts of `--text` (each checked to be UTF-8), then the lines of `--file`, opened now."
+    if not a.text and not a.file: raise SystemExit(f"textlib {cmd}: nothing to {'classify' if cmd == 'predict' else 'translate'} (give texts with --text, or --file)")
+    for i, t in enumerate(a.text, 1):
+        try: t.encode('utf-8')
+        except UnicodeEncodeError: raise SystemExit(f"textlib {cmd}: --text argument {i} is not UTF-8") from None
+    return itertools.chain(a.text, read_lines(a.file, cmd) if a.file else ())
+
+def _stream(texts, n:int, waiting, out, run, show) -> int:
+    "`run` on up to `n` non-blank texts at a time (fewer when more input would wait), then `show(text, result)` for each, a blank line for a blank one; returns how many lines were not UTF-8."
+    win, bad = [], 0
+    def flush():
+        todo = [t for t in win if t is not None and t.strip()]
+        res = iter(run(todo) if todo else [])
+        for t in win: print(show(t, next(res)) if t is not None and t.strip() else '', file=out)
+        out.flush(); win.clear()
+    for t in texts:
+        win.append(t); bad += t is None
+        if len(win) == n or waiting(): flush()
+    if win: flush()
+    return bad
+
+# %% ../nbs/99_cli.ipynb #9364f43e
 def ulmfit_cli(a):
     "`textlib ulmfit`: `run_ulmfit` with the command line's options."
+    from textlib.awdlstm import awd_lstm_lm_config
+    from textlib.ulmfit import run_ulmfit
     n = (lambda v: None) if a.full else (lambda v: v)
     run_ulmfit(a.out, pretrained=a.pretrained, pretrained_bwd=a.pretrained_bwd, config=awd_lstm_lm_config if a.paper else None,
                pretrain_epochs=a.pretrain_epochs, n_articles=a.n_articles, n_lm=n(a.n_lm), lm_epochs=a.lm_epochs, n_labels=n(a.n_labels), n_test=n(a.n_test),
                bs=a.bs, backwards=a.backwards, seed=a.seed, device=a.device, quiet=a.quiet)
 
-def predict_cli(a, out=None):
-    "`textlib predict`: one line per text, the label, its probability and the text's start."
-    out = out or sys.stdout
-    texts = list(a.text)
-    if a.file: texts += [l.rstrip('\n') for l in (sys.stdin if a.file == '-' else open(a.file, encoding='utf-8')) if l.strip()]
-    if not texts: raise SystemExit("textlib predict: no text to classify (give texts with --text, or --file)")
-    learners = [load_learner(p) for p in a.export]
-    try: probs = ensemble_proba(learners, texts, a.bs)
-    except ValueError as e: raise SystemExit(f"textlib predict: {e}") from None
-    classes = list(learners[0].dls.labels.items)
-    for t, p in zip(texts, probs):
-        i = int(p.argmax())
-        print(f'{classes[i]}\t{p[i]:.3f}\t{t[:60]}', file=out)
-    return probs
+_LOAD_ERRORS = (OSError, ValueError, RuntimeError)   # what a missing, foreign or damaged export raises (each names its file)
 
-def read_lines(f) -> list:
-    "The lines of file `f` ('-': standard input); a line that is not UTF-8 is reported on stderr and becomes ''."
-    data = sys.stdin.buffer.read() if f == '-' else open(f, 'rb').read()
-    lines = data.split(b'\n')
-    if lines[-1] == b'': lines.pop()
-    res = []
-    for i, b in enumerate(lines):
-        try: res.append(b.rstrip(b'\r').decode('utf-8'))
-        except UnicodeDecodeError as e:
-            print(f"{f}, line {i+1}: not UTF-8 ({e.reason} at byte {e.start}): left blank", file=sys.stderr); res.append('')
-    return res
+def predict_cli(a, out=None) -> int:
+    "`textlib predict`: a line per text (the label, its probability, the text's start), in the input's order; returns the exit code."
+    out, texts = out or sys.stdout, _inputs(a, 'predict')          # a missing --file is reported before the models load
+    from textlib.ulmfit import load_learner, ensemble_proba
+    try: learners = [load_learner(p) for p in a.export]
+    except _LOAD_ERRORS as e: raise SystemExit(f"textlib predict: {e}") from None
+    labels = [list(l.dls.labels.items) for l in learners]
+    if any(l != labels[0] for l in labels): raise SystemExit(f"textlib predict: the exports have different labels: {labels}")
+    classes = [printable(c) for c in labels[0]]
+    def show(t, p): i = int(p.argmax()); return f'{classes[i]}\t{p[i]:.3f}\t{printable(t[:60])}'
+    return int(_stream(texts, 8 * a.bs, _waiting(a.file), out, lambda ts: ensemble_proba(learners, ts, a.bs), show) > 0)
 
-def translate_cli(a, out=None):
-    "`textlib translate`: one translation per line, in the input's order."
-    out = out or sys.stdout
-    texts = list(a.text) + (read_lines(a.file) if a.file else [])
-    if not texts: raise SystemExit("textlib translate: nothing to translate (give sentences with --text, or --file)")
+def translate_cli(a, out=None) -> int:
+    "`textlib translate`: one translation per line, in the input's order; returns the exit code."
+    out, texts = out or sys.stdout, _inputs(a, 'translate')
+    from textlib.translate import load_translator
     try: tr = load_translator(a.export)
-    except (FileNotFoundError, ValueError) as e: raise SystemExit(f"textlib translate: {e}") from None
-    res = tr.translate(texts, beam=a.beam, max_len=a.max_len, bs=a.bs)
-    for t in res: print(t, file=out)
-    return res
+    except _LOAD_ERRORS as e: raise SystemExit(f"textlib translate: {e}") from None
+    run = lambda ts: tr.translate(ts, beam=a.beam, max_len=a.max_len, bs=a.bs)
+    return int(_stream(texts, 8 * a.bs, _waiting(a.file), out, run, lambda t, r: printable(r)) > 0)
 
-def runs_cli(a, out=None):
-    "`textlib runs`: the journal's runs (a table), or `compare` runs: their differing settings, metrics per epoch, a plot."
+def runs_cli(a, p, out=None) -> int:
+    "`textlib runs`: the journal's runs (a table), or `compare` runs: their differing settings, metrics per epoch, a plot; `p` is the parser, for usage errors."
     out = out or sys.stdout
+    import pandas as pd
+    from textlib.journal import Journal, journal_path, compare_runs, plot_runs
     path = a.journal or journal_path()
     if not Path(path).is_file(): raise SystemExit(f"textlib runs: no journal at {path} (runs are recorded by `textlib demo` and `textlib ulmfit`)")
-    j = Journal(path)
+    try: j = Journal(path, readonly=True)
+    except ValueError as e: raise SystemExit(f"textlib runs: {e}") from None
     with pd.option_context('display.width', 200, 'display.max_columns', 30, 'display.max_colwidth', 40):
         if a.action == 'list':
-            print(j.runs(last=a.last or None).to_string(), file=out); return
-        if len(a.ids) < 2: raise SystemExit("textlib runs compare: give two run ids or more (see `textlib runs`)")
-        try: diff, metrics = compare_runs(j, a.ids, a.metric)
+            print(j.runs(last=a.last or None).to_string(), file=out); return 0
+        if len(a.ids) < 2: p.error("compare needs two run ids or more (`textlib runs` lists them)")
+        try: known = sorted({c for i in a.ids for c in j.epochs(i).columns if c != 'seconds'})
         except KeyError as e: raise SystemExit(f"textlib runs: {e.args[0]}") from None
+        if a.metric is not None and a.metric not in known: p.error(f"argument --metric: runs {', '.join(map(str, a.ids))} have no metric {a.metric!r} (they have {', '.join(known) or 'none'})")
+        diff, metrics = compare_runs(j, a.ids, a.metric)
         print('settings that differ:', file=out); print(diff.to_string() if len(diff) else '(none)', file=out)
         print('\nmetrics per epoch:', file=out); print(metrics.to_string(), file=out)
         if a.plot:
-            plot_runs(j, a.ids, [a.metric] if a.metric else [c for c in ('train_loss', 'valid_loss', 'accuracy') if c in metrics.columns.get_level_values(1)], a.plot)
+            plot_runs(j, a.ids, [a.metric] if a.metric else [c for c in ('train_loss', 'valid_loss', 'accuracy') if c in known], a.plot)
             print(f'\nplot saved to {a.plot}', file=out)
+    return 0
 
+# %% ../nbs/99_cli.ipynb #e103f5d9
 def _journal(a, argv) -> object:
     "The `recording` block a job runs in: on unless `--no-journal`; its job is the command line."
-    return nullcontext() if a.no_journal else recording(a.journal, job=shlex.join(['textlib', *argv]))
+    if a.no_journal: return nullcontext()
+    from textlib.journal import recording
+    return recording(a.journal, job=shlex.join(['textlib', *argv]))
 
 def _parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog='textlib', description='textlib: transfer learning for text, from foundations.', allow_abbrev=False)
+    ap = _Parser(prog='textlib', description='textlib: transfer learning for text, from foundations.', allow_abbrev=False)
     sub = ap.add_subparsers(dest='command', required=True, metavar='command')
+    ap.commands = {}
     for f, name, h in [(_demo_args, 'demo', 'train a next-word model on HUMAN_NUMBERS and print its accuracy (seconds, no download)'),
-                       (_ulmfit_args, 'ulmfit', 'the three ULMFiT stages on IMDb: test accuracy, an exported classifier (about 15 min on 2 cores; torchrun for several processes)')]:
-        p = sub.add_parser(name, allow_abbrev=False, help=h); f(p); _journal_args(p)
-    _runs_args(sub.add_parser('runs', allow_abbrev=False, help='the run journal: list the runs, or compare some (table and plot)'))
-    _predict_args(sub.add_parser('predict', allow_abbrev=False, help='labels of texts from an exported classifier'))
-    _translate_args(sub.add_parser('translate', allow_abbrev=False, help='French to English with an exported translator'))
+                       (_ulmfit_args, 'ulmfit', 'the three ULMFiT stages on IMDb: test accuracy, an exported classifier (about 15 min on 2 cores; torchrun for several processes)'),
+                       (_runs_args, 'runs', 'the run journal: list the runs, or compare some (table and plot)'),
+                       (_predict_args, 'predict', 'labels of texts from an exported classifier'),
+                       (_translate_args, 'translate', 'French to English with an exported translator')]:
+        p = ap.commands[name] = sub.add_parser(name, allow_abbrev=False, help=h); f(p)
+        if name in ('demo', 'ulmfit'): _journal_args(p)
     return ap
 
-def main(argv:list=None): # the arguments (default: the command line's)
-    "The `textlib` command."
-    argv = list(sys.argv[1:] if argv is None else argv)
-    a = _parser().parse_args(argv)
+def _run(a, argv:list, p) -> int:
     if a.command == 'demo':
         with _journal(a, argv): human_numbers_demo(a.epochs, a.lr, a.bs, a.seed)
     elif a.command == 'ulmfit':
         with _journal(a, argv): ulmfit_cli(a)
-    elif a.command == 'runs': runs_cli(a)
-    elif a.command == 'predict': predict_cli(a)
-    elif a.command == 'translate': translate_cli(a)
+    elif a.command == 'runs': return runs_cli(a, p)
+    elif a.command == 'predict':
+        paths = [str(Path(e).resolve()) for e in a.export]
+        if len(set(paths)) < len(paths): p.error("the same export is given twice (an ensemble of a model with itself)")
+        if len(paths) > 2: p.error(f"give one export, or two (forward and backward), not {len(paths)}")
+        return predict_cli(a)
+    elif a.command == 'translate': return translate_cli(a)
+    return 0
+
+def main(argv:list=None): # the arguments (default: the command line's)
+    "The `textlib` command. Exit code 0: done; 1: an error, named in one line on stderr; 2: a usage error; 130: interrupted (Ctrl-C)."
+    argv = list(sys.argv[1:] if argv is None else argv)
+    ap = _parser()
+    a = ap.parse_args(argv)
+    try:
+        with warnings.catch_warnings():              # a warning is one line too: `textlib translate: warning: ...`
+            warnings.showwarning = lambda msg, *args, **kw: print(f"textlib {a.command}: warning: {msg}", file=sys.stderr)
+            code = _run(a, argv, ap.commands[a.command])
+    except KeyboardInterrupt:
+        print(f"\ntextlib {a.command}: interrupted", file=sys.stderr); code = 130
+    except BrokenPipeError:                          # the reader went away (`| head`): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno()); code = 0
+    if code: raise SystemExit(code)
 
 def textlib_demo(argv:list=None): # the arguments (default: the command line's)
     "The `textlib-demo` command: `textlib demo`."

@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #da7f3cda
 from __future__ import annotations
-import os, re, sys, math, random, secrets, shutil, pickle, operator, warnings, tarfile, zipfile, urllib.request
+import os, re, sys, math, gzip, hashlib, lzma, random, secrets, shutil, pickle, operator, warnings, tarfile, zipfile, zlib, urllib.request
 import concurrent.futures as cf, multiprocessing as mp
 from concurrent.futures.process import BrokenProcessPool
 from collections import deque
@@ -21,7 +21,8 @@ from fastprogress.fastprogress import progress_bar
 # %% auto #0
 __all__ = ['defaults', 'listify', 'compose', 'set_seed', 'default_device', 'rank_distrib', 'num_distrib', 'to_device', 'to_cpu',
            'to_detach', 'parallel', 'parallel_gen', 'remove_orphans', 'atomic_path', 'atomic_write', 'num2words',
-           'make_human_numbers', 'DataEntry', 'URLs', 'data_home', 'data_mirror', 'untar_data', 'ShowDocTable']
+           'make_human_numbers', 'DataEntry', 'URLs', 'data_home', 'data_mirror', 'check_file', 'untar_data',
+           'ShowDocTable']
 
 # %% ../nbs/00_core.ipynb #d2fb8c01
 def _usable_cpus() -> int:
@@ -204,13 +205,16 @@ def _alive(pid:int) -> bool:
 
 def remove_orphans(fname:str|Path # the file whose writers' leftovers to remove
                   ) -> list:
-    "Remove the temporary files of `fname` whose writer was killed before finishing (its process is gone); returns their paths."
+    "Remove the temporary files (or folders) of `fname` whose writer was killed before finishing (its process is gone); returns their paths."
     fname = Path(fname)
     if os.name != 'posix' or not fname.parent.is_dir(): return []
     pat, res = re.compile(rf'\.{re.escape(fname.name)}\.(\d+)-[0-9a-f]{{8}}\.tmp'), []
     for t in fname.parent.iterdir():
         m = pat.fullmatch(t.name)
-        if m and not _alive(int(m.group(1))): t.unlink(missing_ok=True); res.append(t)
+        if m and not _alive(int(m.group(1))):
+            if t.is_dir() and not t.is_symlink(): shutil.rmtree(t, ignore_errors=True)   # a killed extraction's folder
+            else: t.unlink(missing_ok=True)
+            res.append(t)
     return res
 
 def _sync_dir(d:Path):
@@ -275,6 +279,7 @@ def make_human_numbers(dest:Path # the folder to create, e.g. `data_home()/'huma
                       ) -> Path:
     "Write the human numbers dataset to folder `dest`: `train.txt` (1..7999) and `valid.txt` (8000..9999)."
     dest = Path(dest)
+    remove_orphans(dest)   # a killed run's half-made folder
     work = _tmp_name(dest)
     work.mkdir(parents=True)
     try:
@@ -287,12 +292,14 @@ def make_human_numbers(dest:Path # the folder to create, e.g. `data_home()/'huma
 # %% ../nbs/00_core.ipynb #22648ee3
 @dataclass(frozen=True)
 class DataEntry:
-    "One dataset of the registry: where it comes from and what it is called on disk."
+    "One dataset of the registry: where it comes from, what it is called on disk, and its checksums."
     name:str # a short name, e.g. 'imdb_sample'
     url:str # the official download URL
     fname:str # the file looked for locally: an archive, or a plain file (.json, .txt.gz)
     folder:str|None=None # the folder the archive extracts to; None for a plain file
-    repack:str='' # how the local file differs from what `url` serves; if set, it is never downloaded
+    checksum:str|None=None # the official file's, 'sha256:...' (or 'md5:...' where the publisher gives only that); None: it changes over time
+    mirror_sha256:str|None=None # SHA-256 of the copy textlib's figures were measured on, where it differs from the official file
+    repack:str='' # why the official file cannot replace textlib's copy; if set, it is never downloaded
     make:Callable|None=field(default=None, repr=False) # builds the folder locally instead of downloading
 
 # %% ../nbs/00_core.ipynb #46aaf9a7
@@ -300,20 +307,27 @@ _FASTAI = 'https://s3.amazonaws.com/fast-ai-'
 
 class URLs:
     "The datasets textlib knows, one `DataEntry` each."
-    IMDB = DataEntry('imdb', 'https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz',
-                     'aclImdb_v1.tar.gz', 'aclImdb')
-    IMDB_SAMPLE = DataEntry('imdb_sample', f'{_FASTAI}sample/imdb_sample.tgz', 'imdb_sample.tgz', 'imdb_sample')
+    IMDB = DataEntry('imdb', 'https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz', 'aclImdb_v1.tar.gz', 'aclImdb',
+        checksum='sha256:c40f74a18d3b61f90feba1e17730e0d38e8b97c05fde7008942e91923d1658fe',
+        mirror_sha256='53ab180acad53616418d99371a0ae7a8292482ff4dd3dc9d0d908e530d8f8bb7')
+    IMDB_SAMPLE = DataEntry('imdb_sample', f'{_FASTAI}sample/imdb_sample.tgz', 'imdb_sample.tgz', 'imdb_sample',
+        checksum='md5:0842e61a9867caa2e6fbdb14fa703d61', mirror_sha256='62ef29cb26a3486187176b657d3a0e6d5d7489f8900ce3af195122f8c4c507ab')
     WIKITEXT_TINY = DataEntry('wikitext-2', f'{_FASTAI}nlp/wikitext-2.tgz', 'wikitext-2.tgz', 'wikitext-2',
+        mirror_sha256='aa634b14d967371d3604aedd5e2dfa8ca146d642d24ff1205190e617c4c93f18',
         repack="tokenised WikiText-2 valid.txt and test.txt (fast.ai's file of this name holds train.csv and test.csv)")
-    FRA_ENG = DataEntry('fra-eng', 'http://www.manythings.org/anki/fra-eng.zip', 'fra-eng.zip', 'fra-eng')
+    FRA_ENG = DataEntry('fra-eng', 'http://www.manythings.org/anki/fra-eng.zip', 'fra-eng.zip', 'fra-eng',
+        mirror_sha256='41f80176c8858305519add6e809f05e71d5d4d4d45257df0640729df38a74fcf')
     GLOVE_6B_50D = DataEntry('glove.6B.50d', 'https://nlp.stanford.edu/data/glove.6B.zip', 'glove.6B.50d.100k.txt.gz',
+        mirror_sha256='d61c3564c4504f273b120746e65e79845167028f2f07e4459594901a6b07f1b5',
         repack='the 100,000 most frequent words of glove.6B.50d.txt (inside glove.6B.zip), gzipped')
-    CIFAR = DataEntry('cifar10', f'{_FASTAI}sample/cifar10.tgz', 'cifar10.tgz', 'cifar10')
-    WORDNET_NOUNS = DataEntry('wordnet-3.0', 'https://wordnetcode.princeton.edu/3.0/WNdb-3.0.tar.gz',
-                              'wordnet-3.0-nouns.tgz', 'wordnet-3.0',
+    CIFAR = DataEntry('cifar10', f'{_FASTAI}sample/cifar10.tgz', 'cifar10.tgz', 'cifar10',
+        checksum='md5:a5f8c31371b63a406b23368042812d3c', mirror_sha256='c662eb88474c675229e8b44a3cf3afcb00146508f7412b6ffbcb14d1eb62ac21')
+    WORDNET_NOUNS = DataEntry('wordnet-3.0', 'https://wordnetcode.princeton.edu/3.0/WNdb-3.0.tar.gz', 'wordnet-3.0-nouns.tgz', 'wordnet-3.0',
+        mirror_sha256='2eb7eb68981f7b3e3e0d36530652e18b1ae297cc1919646e1cf90b5c0cb28db4',
         repack='data.noun, index.noun, noun.exc and LICENSE of the official dict/ folder, in a folder wordnet-3.0')
     IMAGENET_CLASSES = DataEntry('imagenet_class_index',
-        'https://s3.amazonaws.com/deep-learning-models/image-models/imagenet_class_index.json', 'imagenet_class_index.json')
+        'https://s3.amazonaws.com/deep-learning-models/image-models/imagenet_class_index.json', 'imagenet_class_index.json',
+        checksum='sha256:a1e7a966a1f601d39e4b43e119b3e7dd4a2ad3ea08cf69847cbaf021013767bc')
     HUMAN_NUMBERS = DataEntry('human_numbers', f'{_FASTAI}sample/human_numbers.tgz', 'human_numbers.tgz',
                               'human_numbers', make=make_human_numbers)
 
@@ -331,6 +345,7 @@ def data_mirror() -> Path|None:
 
 # %% ../nbs/00_core.ipynb #3cc8549d
 _ARCHIVES = ('.tar.gz', '.tgz', '.tar', '.zip')
+_DAMAGED = (tarfile.TarError, zipfile.BadZipFile, gzip.BadGzipFile, zlib.error, lzma.LZMAError, EOFError)
 
 def _entry(o) -> DataEntry:
     "The registry entry for `o` (an entry, a registered URL or name), or a new entry for any other URL."
@@ -341,15 +356,49 @@ def _entry(o) -> DataEntry:
     suffix = next((s for s in _ARCHIVES if fname.endswith(s)), None)
     return DataEntry(fname, str(o), fname, fname[:-len(suffix)] if suffix else None)
 
-def _extract(archive:Path, dest:Path) -> Path:
-    "Extract `archive` to folder `dest` via a temporary folder and one rename."
+def _digests(f:Path, algos) -> dict:
+    "The hex digests of file `f` for each hash algorithm of `algos`, in one pass of 1 MiB blocks."
+    hs = {a: hashlib.new(a) for a in algos}
+    with open(f, 'rb') as fh:
+        for b in iter(lambda: fh.read(1 << 20), b''):
+            for h in hs.values(): h.update(b)
+    return {a: h.hexdigest() for a, h in hs.items()}
+
+def check_file(f:Path, # an archive or plain file of the entry `e`, local or just downloaded
+               e:DataEntry, # its registry entry
+               origin:str): # where it came from, for the message
+    "Refuse (`ValueError`) a file that is neither `e`'s official file nor textlib's copy of it; files of entries that change over time pass."
+    sums = [c for c in (e.checksum, e.mirror_sha256 and f'sha256:{e.mirror_sha256}') if c]
+    if not sums or (e.checksum is None and not e.repack): return
+    got = _digests(f, {c.split(':')[0] for c in sums} | {'sha256'})
+    if any(got[c.split(':')[0]] == c.split(':')[1] for c in sums): return
+    raise ValueError(f"{f} (from {origin}) is not the file textlib knows as {e.name}: its SHA-256 is {got['sha256'][:16]}..., "
+                     f"expected {' or '.join(c[:23] + '...' for c in sums)}. It is damaged, incomplete or another version: replace it "
+                     f"(official URL {e.url}){f', or put the folder {e.folder}/ extracted from it there to use it as it is' if e.folder else ''}.")
+
+_CHECKED = set()   # plain files checked by this process: (path, size, modification time)
+
+def _check_once(f:Path, e:DataEntry, origin:str) -> Path:
+    key = (str(f), *(lambda s: (s.st_size, s.st_mtime_ns))(f.stat()))
+    if key not in _CHECKED: check_file(f, e, origin); _CHECKED.add(key)
+    return f
+
+def _extract(archive:Path, dest:Path, origin:str, url:str) -> Path:
+    "Extract `archive` to folder `dest` via a temporary folder and one rename, reading it to its end (gzip's CRC)."
+    remove_orphans(dest)                                                     # a killed extraction's temporary folder
     work = _tmp_name(dest)
     work.mkdir(parents=True)
     try:
-        if archive.name.endswith('.zip'):
-            with zipfile.ZipFile(archive) as z: z.extractall(work)  # zipfile drops absolute paths and '..'
-        else:
-            with tarfile.open(archive) as t: t.extractall(work, filter='data')
+        try:
+            if archive.name.endswith('.zip'):
+                with zipfile.ZipFile(archive) as z: z.extractall(work)       # zipfile drops absolute paths and '..', checks each CRC
+            else:
+                with tarfile.open(archive) as t:
+                    t.extractall(work, filter='data')
+                    while t.fileobj.read(1 << 20): pass                       # the rest of the stream: gzip checks its CRC at the end
+        except _DAMAGED as err:
+            raise ValueError(f"{archive} (from {origin}) is damaged or incomplete ({type(err).__name__}: {err}); nothing was "
+                             f"extracted to {dest}. Replace the file (official URL {url})") from None
         kids = list(work.iterdir())
         inner = len(kids) == 1 and kids[0].is_dir() and kids[0].name == dest.name  # archive holds `dest.name/`
         _publish(kids[0] if inner else work, dest)
@@ -375,23 +424,24 @@ def untar_data(url_or_entry:DataEntry|str, # a `URLs` entry, or the URL of an ar
                force:bool=False, # discard the cached copy, extract (or download) again
                download:bool=None # allow downloading; None: unless `$TEXTLIB_OFFLINE` is set
               ) -> Path:
-    "The local path of a dataset: its extracted folder, or the file itself when it is not an archive."
+    "The local path of a dataset: its extracted folder, or the file itself when it is not an archive; checked against the registry's checksums."
     e = _entry(url_or_entry)
     cache = Path(data_dir) if data_dir else data_home()
     shared = data_mirror()
+    where = dict(shared=f'$TEXTLIB_DATA, {shared}', cache=f'the cache, {cache}', download=f'the download from {e.url}')
     target = e.folder or e.fname  # the folder for an archive, the file itself otherwise
     ready = Path.is_dir if e.folder else Path.is_file
-    if shared and ready(shared/target): return shared/target
+    if shared and ready(shared/target): return shared/target if e.folder else _check_once(shared/target, e, where['shared'])
     dest, archive = cache/target, cache/e.fname
     if force:
         for p in (dest, archive):
             if p.is_dir(): t = _tmp_name(p); os.rename(p, t); shutil.rmtree(t)  # never a half-deleted folder
             elif p.exists(): p.unlink()
-    if ready(dest): return dest
+    if ready(dest): return dest if e.folder else _check_once(dest, e, where['cache'])
     cache.mkdir(parents=True, exist_ok=True)
     if e.folder:
-        for a in (shared/e.fname if shared else None, archive):
-            if a is not None and a.is_file(): return _extract(a, dest)
+        for a, w in ((shared/e.fname if shared else None, where['shared']), (archive, where['cache'])):
+            if a is not None and a.is_file(): check_file(a, e, w); return _extract(a, dest, w, e.url)
     if e.make: return e.make(dest)
     allowed = (not _offline()) if download is None else download
     why = 'downloading is off (download=False, or $TEXTLIB_OFFLINE is set)'
@@ -399,7 +449,10 @@ def untar_data(url_or_entry:DataEntry|str, # a `URLs` entry, or the URL of an ar
     if allowed:
         try: _download(e.url, archive, _show_progress())
         except (OSError, ValueError) as err: why = f'the download failed: {err}'
-        else: return _extract(archive, dest) if e.folder else archive
+        else:
+            try: check_file(archive, e, where['download'])
+            except ValueError: archive.unlink(missing_ok=True); raise               # a wrong download is not kept
+            return _extract(archive, dest, where['download'], e.url) if e.folder else archive
     raise FileNotFoundError(
         f"{e.fname} not found. Put it{f' (or the folder {e.folder}/ it extracts to)' if e.folder else ''} in "
         f"$TEXTLIB_DATA ({shared or 'not set'}) or in the cache {cache}. Official URL: {e.url} . Not downloaded: {why}.")

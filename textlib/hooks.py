@@ -6,7 +6,6 @@
 from __future__ import annotations
 import math
 import numpy as np, torch, torch.nn as nn
-import matplotlib.pyplot as plt
 from fastcore.basics import patch
 from .core import listify, to_detach, to_device
 from .learner import Learner, Callback
@@ -99,6 +98,7 @@ def model_sizes(m:nn.Module, # the model
 
 # %% ../nbs/05_hooks.ipynb #6a7904c3
 def _subplots(n, ncols, w=3.6, h=2.6):
+    import matplotlib.pyplot as plt
     nrows = math.ceil(n / ncols)
     fig, axs = plt.subplots(nrows, min(n, ncols), figsize=(w*min(n, ncols), h*nrows), squeeze=False)
     for ax in axs.flat[n:]: ax.set_visible(False)
@@ -197,6 +197,7 @@ class ActivationStats(Callback):
     def plot_stats(self, first:int=None, # only the first `first` recorded batches
                    log_std:bool=True): # standard deviations on a log scale
         "Means and standard deviations of the activations of each module over training."
+        import matplotlib.pyplot as plt
         sl = slice(0, first)
         fig, axs = plt.subplots(1, 2, figsize=(11, 3.4))
         for i,name in enumerate(self.names):
@@ -224,6 +225,7 @@ class ActivationStats(Callback):
 
     def plot_near_zero(self):
         "Fraction of near-zero activations and of dead units of each module over training."
+        import matplotlib.pyplot as plt
         fig, axs = plt.subplots(1, 2, figsize=(11, 3.4))
         for i,name in enumerate(self.names):
             axs[0].plot(self.iters, self.near_zero[i], label=name)

@@ -4,65 +4,134 @@
 
 # %% ../nbs/07_journal.ipynb #faad95e3
 from __future__ import annotations
-import hashlib, json, os, socket, sqlite3, subprocess, sys, time
+import hashlib, json, os, socket, sqlite3, subprocess, sys, time, urllib.parse, warnings
 from contextlib import contextmanager
 from pathlib import Path
-import numpy as np, pandas as pd, torch
-import matplotlib.pyplot as plt
+import numpy as np, torch
 from fastcore.basics import patch
 import textlib
 from .core import defaults, rank_distrib, num_distrib, data_home
 from .learner import Callback
 
 # %% auto #0
-__all__ = ['journal_path', 'Journal', 'data_key', 'vocab_key', 'git_commit', 'JournalCallback', 'recording', 'journal_info',
-           'compare_runs', 'plot_runs']
+__all__ = ['SCHEMA_VERSION', 'journal_path', 'Journal', 'data_key', 'vocab_key', 'git_commit', 'JournalCallback', 'recording',
+           'journal_info', 'compare_runs', 'plot_runs']
 
 # %% ../nbs/07_journal.ipynb #ecef40a8
 def journal_path() -> Path:
     "The default journal: `$TEXTLIB_JOURNAL`, else `journal.sqlite` beside textlib's data (`~/.textlib/journal.sqlite`)."
     return Path(os.environ['TEXTLIB_JOURNAL']) if os.environ.get('TEXTLIB_JOURNAL') else data_home().parent/'journal.sqlite'
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS runs (id INTEGER PRIMARY KEY AUTOINCREMENT, job TEXT, stage TEXT, started REAL, finished REAL,
-  status TEXT, config TEXT, seed INTEGER, git TEXT, data_key TEXT, vocab_key TEXT, weights TEXT, host TEXT, pid INTEGER);
-CREATE TABLE IF NOT EXISTS epochs (run INTEGER NOT NULL REFERENCES runs(id), epoch INTEGER NOT NULL, seconds REAL,
-  metrics TEXT NOT NULL, PRIMARY KEY (run, epoch));
-"""
-_MUTABLE = ('status', 'finished', 'weights', 'stage', 'job')
+_APP_ID = 0x74786c6a   # 'txlj': SQLite's application_id of a textlib journal
+_COLUMNS = dict(runs=dict(id='INTEGER PRIMARY KEY AUTOINCREMENT', job='TEXT', stage='TEXT', started='REAL', finished='REAL', status='TEXT',
+                          config='TEXT', seed='INTEGER', git='TEXT', data_key='TEXT', vocab_key='TEXT', weights='TEXT', host='TEXT', pid='INTEGER'),
+                epochs=dict(run='INTEGER NOT NULL REFERENCES runs(id)', epoch='INTEGER NOT NULL', seconds='REAL', metrics='TEXT NOT NULL'))
+_CORE = dict(runs={'id', 'started', 'config'}, epochs={'run', 'epoch', 'metrics'})   # what makes tables called runs and epochs ours
+
+def _add_missing_columns(con):
+    "Migration to version 1, from a journal written before journals had a version: add the columns it lacks (`stage`, `job`...)."
+    for table, cols in _COLUMNS.items():
+        have = {r[1] for r in con.execute(f'PRAGMA table_info({table})')}
+        for name, decl in cols.items():
+            if name not in have: con.execute(f'ALTER TABLE {table} ADD COLUMN {name} {decl.split(" NOT NULL")[0].split(" REFERENCES")[0]}')
+
+SCHEMA_VERSION = 1
+_MIGRATIONS = {1: _add_missing_columns}   # version -> the step that brings the version before it up to this one
+
+def _tables(con) -> dict:
+    "The tables of the database: name -> set of column names."
+    names = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'")]
+    return {n: {r[1] for r in con.execute(f'PRAGMA table_info("{n}")')} for n in names}
+
+def _schema(con, path) -> tuple:
+    "`(version, empty)` of the journal on `con`: an empty database is a journal to be; another program's database is a ValueError."
+    app, version, tables = con.execute('PRAGMA application_id').fetchone()[0], con.execute('PRAGMA user_version').fetchone()[0], _tables(con)
+    if not tables and app in (0, _APP_ID): return version, True
+    ours = app == _APP_ID or (app == 0 and all(t in tables and _CORE[t] <= tables[t] for t in _CORE))   # unversioned textlib journals too
+    if not ours: raise ValueError(f"{path} is an SQLite database but not a textlib journal (its tables: {', '.join(sorted(tables)) or 'none'}): "
+                                  "record into another file (--journal, or $TEXTLIB_JOURNAL)")
+    return version, False
 
 class Journal:
     "Training runs in one SQLite file: a row per `fit` in `runs`, a row per epoch in `epochs`; concurrent writers wait their turn."
-    def __init__(self, path=None): # the database file (default `journal_path()`), created when missing
-        self.path = Path(path) if path is not None else journal_path()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        try: self._run(lambda con: con.executescript(_SCHEMA))
-        except sqlite3.DatabaseError as e: raise ValueError(f"{self.path} is not a textlib journal (SQLite: {e})") from None
-    def _run(self, f):
-        "`f(connection)` inside one transaction, on a fresh connection (safe across processes and threads)."
-        con = sqlite3.connect(self.path, timeout=60)   # a writer waits up to a minute for another's transaction
+    def __init__(self, path=None, # the database file (default `journal_path()`); created when missing unless `readonly`
+                 readonly:bool=False): # only read: open the file read-only, create or migrate nothing
+        self.path, self.readonly = (Path(path) if path is not None else journal_path()), readonly
+        if readonly and not self.path.is_file(): raise FileNotFoundError(f"no journal at {self.path}")
+        if not readonly: self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            con.execute('PRAGMA journal_mode=WAL')
+            self._run(self._open, wal=False)                 # checked before anything changes the file
+            if not readonly: self._run(lambda con: None)     # then WAL mode: readers never block the writer
+        except sqlite3.DatabaseError as e: raise ValueError(f"{self.path} is not a textlib journal (SQLite: {e})") from None
+
+    def _open(self, con):
+        "Check the schema; when writing, create it in a new file or migrate an older one."
+        version, empty = _schema(con, self.path)
+        if version > SCHEMA_VERSION and not self.readonly:
+            raise ValueError(f"{self.path} was written by a newer textlib (journal schema {version}; this one knows {SCHEMA_VERSION}): "
+                             "upgrade textlib, or record into another journal")
+        if self.readonly: self.version, self.empty = version, empty; return
+        if empty:
+            for table, cols in _COLUMNS.items():
+                key = ', PRIMARY KEY (run, epoch)' if table == 'epochs' else ''
+                con.execute(f"CREATE TABLE {table} ({', '.join(f'{k} {v}' for k, v in cols.items())}{key})")
+        else:
+            for v in range(version + 1, SCHEMA_VERSION + 1): _MIGRATIONS[v](con)
+        con.execute(f'PRAGMA application_id = {_APP_ID}'); con.execute(f'PRAGMA user_version = {SCHEMA_VERSION}')
+        self.version, self.empty = SCHEMA_VERSION, False
+
+    def _connect(self, wal:bool=True):
+        if not self.readonly:
+            con = sqlite3.connect(self.path, timeout=60)   # a writer waits up to a minute for another's transaction
+            if wal: con.execute('PRAGMA journal_mode=WAL')
+            return con
+        uri = 'file:' + urllib.parse.quote(str(self.path.resolve()))
+        try:
+            con = sqlite3.connect(uri + '?mode=ro', uri=True, timeout=60); con.execute('PRAGMA user_version'); return con
+        except sqlite3.OperationalError:   # a WAL journal in a folder we cannot write: read it as it is on disk
+            return sqlite3.connect(uri + '?immutable=1', uri=True)
+
+    def _run(self, f, wal:bool=True):
+        "`f(connection)` inside one transaction, on a fresh connection (safe across processes and threads)."
+        con = self._connect(wal)
+        try:
             with con: return f(con)
         finally: con.close()
+
+    def _writable(self):
+        if self.readonly: raise ValueError(f"{self.path} was opened read-only: open it with Journal(path) to record")
+
     def start_run(self, config:dict, job:str=None, stage:str=None, seed:int=None, git:str=None, data_key:str=None,
                   vocab_key:str=None, weights=None) -> int:
         "Record a run that starts now; returns its id."
+        self._writable()
         row = (job, stage, time.time(), 'running', json.dumps(config, default=str), seed, git, data_key, vocab_key,
                None if weights is None else str(weights), socket.gethostname(), os.getpid())
         return self._run(lambda con: con.execute('INSERT INTO runs (job, stage, started, status, config, seed, git, data_key, vocab_key, '
                                                  'weights, host, pid) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)', row).lastrowid)
     def log_epoch(self, run:int, epoch:int, metrics:dict, seconds:float=None):
         "Record epoch `epoch` of `run`: its metrics (name -> number) and time."
-        self._run(lambda con: con.execute('INSERT OR REPLACE INTO epochs VALUES (?,?,?,?)', (run, epoch, seconds, json.dumps(metrics))))
+        self._writable()
+        self._run(lambda con: con.execute('INSERT OR REPLACE INTO epochs (run, epoch, seconds, metrics) VALUES (?,?,?,?)',
+                                          (run, epoch, seconds, json.dumps(metrics))))
     def update(self, run:int, **cols):
         "Set `status`, `finished`, `weights`, `stage` or `job` of `run`."
         if set(cols) - set(_MUTABLE): raise ValueError(f"cannot set {sorted(set(cols) - set(_MUTABLE))}: only {', '.join(_MUTABLE)} change")
+        self._writable()
         vals = [v if v is None or isinstance(v, (int, float)) else str(v) for v in cols.values()]
         self._run(lambda con: con.execute(f"UPDATE runs SET {', '.join(f'{k}=?' for k in cols)} WHERE id=?", vals + [run]))
 
+_MUTABLE = ('status', 'finished', 'weights', 'stage', 'job')
+
 # %% ../nbs/07_journal.ipynb #b8c389e3
 def _ids(ids) -> list: return [int(i) for i in ([ids] if isinstance(ids, (int, np.integer, str)) else ids)]
+
+def _col(j:Journal, name:str) -> str:
+    "`name`, or NULL where a journal opened read-only predates that column (it was not migrated)."
+    if not hasattr(j, '_cols'): j._cols = set() if j.empty else _tables_of(j)['runs']
+    return f'r.{name}' if name in j._cols else 'NULL'
+
+def _tables_of(j:Journal) -> dict: return j._run(_tables)
 
 @patch
 def query(self:Journal, sql:str, args=()) -> list:
@@ -70,11 +139,13 @@ def query(self:Journal, sql:str, args=()) -> list:
     return self._run(lambda con: con.execute(sql, args).fetchall())
 
 @patch
-def runs(self:Journal, last:int=None) -> pd.DataFrame: # the `last` runs only (default: all)
+def runs(self:Journal, last:int=None) -> 'pandas.DataFrame': # the `last` runs only (default: all)
     "A table of the runs, newest last: job, stage, start, status, epochs, the last epoch's metrics, minutes."
-    rows = self.query('SELECT r.id, r.job, r.stage, r.started, r.finished, r.status, r.seed, r.git, COUNT(e.epoch), '
-                      '(SELECT metrics FROM epochs WHERE run = r.id ORDER BY epoch DESC LIMIT 1) '
-                      'FROM runs r LEFT JOIN epochs e ON e.run = r.id GROUP BY r.id ORDER BY r.id')
+    import pandas as pd
+    if last is not None and not (isinstance(last, (int, np.integer)) and last >= 0): raise ValueError(f"last must be 0 (all) or a positive number of runs, not {last!r}")
+    cols = ', '.join(_col(self, c) for c in ('id', 'job', 'stage', 'started', 'finished', 'status', 'seed', 'git'))
+    rows = [] if self.empty else self.query(f'SELECT {cols}, COUNT(e.epoch), (SELECT metrics FROM epochs WHERE run = r.id ORDER BY epoch DESC LIMIT 1) '
+                                            'FROM runs r LEFT JOIN epochs e ON e.run = r.id GROUP BY r.id ORDER BY r.id')
     if last: rows = rows[-last:]
     recs = [dict(id=i, job=job, stage=st, started=time.strftime('%Y-%m-%d %H:%M', time.localtime(t0)), status=s, epochs=n, seed=seed,
                  git=(g or '')[:8] + ('+' if (g or '').endswith('dirty') else ''), minutes=round(((t1 or time.time()) - t0) / 60, 2), **json.loads(m or '{}'))
@@ -84,15 +155,17 @@ def runs(self:Journal, last:int=None) -> pd.DataFrame: # the `last` runs only (d
 @patch
 def run(self:Journal, run:int) -> dict:
     "Everything recorded about `run` (its config decoded)."
-    cols = [d[1] for d in self.query('PRAGMA table_info(runs)')]
-    rows = self.query('SELECT * FROM runs WHERE id=?', (int(run),))
+    if not (isinstance(run, (int, np.integer)) and 0 < run < 2**63): raise KeyError(f"no run {run} in {self.path}: run ids are the positive numbers `runs()` lists")
+    cols = [d[1] for d in self.query('PRAGMA table_info(runs)')] if not self.empty else []
+    rows = self.query('SELECT * FROM runs WHERE id=?', (int(run),)) if not self.empty else []
     if not rows: raise KeyError(f"no run {run} in {self.path}")
-    info = dict(zip(cols, rows[0])); info['config'] = json.loads(info['config'])
+    info = {**{c: None for c in _COLUMNS['runs']}, **dict(zip(cols, rows[0]))}; info['config'] = json.loads(info['config'] or '{}')
     return info
 
 @patch
-def epochs(self:Journal, run:int) -> pd.DataFrame:
+def epochs(self:Journal, run:int) -> 'pandas.DataFrame':
     "The per-epoch metrics and times of `run`, one row per epoch."
+    import pandas as pd
     self.run(run)   # a clear error for an unknown run
     rows = self.query('SELECT epoch, seconds, metrics FROM epochs WHERE run=? ORDER BY epoch', (int(run),))
     return pd.DataFrame([dict(epoch=e, seconds=s, **json.loads(m)) for e, s, m in rows]).set_index('epoch') if rows else pd.DataFrame()
@@ -173,23 +246,30 @@ class JournalCallback(Callback):
         self.run = None
         if rank_distrib(): return   # rank 0 writes for all
         info = {**_context_info(), **self.info}
-        j = self.journal if isinstance(self.journal, Journal) else Journal(self.journal or info.pop('journal', None))
         cols = {k: info.pop(k, None) for k in ('job', 'stage', 'weights')}
-        self.j, self.cancelled = j, False
-        self.run = j.start_run(dict(_fit_config(self.learn), **info), seed=defaults.seed, git=git_commit(),
-                               data_key=data_key(self.dls), vocab_key=vocab_key(self.dls), **cols)
+        try:
+            j = self.journal if isinstance(self.journal, Journal) else Journal(self.journal or info.pop('journal', None))
+            self.j, self.cancelled = j, False
+            self.run = j.start_run(dict(_fit_config(self.learn), **info), seed=defaults.seed, git=git_commit(),
+                                   data_key=data_key(self.dls), vocab_key=vocab_key(self.dls), **cols)
+        except (ValueError, OSError, sqlite3.Error) as e: return self._lost(e)
         for r in _RECORDINGS: r.runs.append((j, self.run))
+    def _lost(self, e):
+        "A journal that cannot be written must not stop training: say so once, and record nothing more of this fit."
+        warnings.warn(f"this fit is not recorded in the journal: {e}", stacklevel=3); self.run = None
     def after_epoch(self):
         if self.run is None: return
         row = dict(self.recorder.last_row)
         secs = row.pop('time', None); row.pop('epoch', None)
-        self.j.log_epoch(self.run, self.epoch, {k: float(v) for k, v in row.items() if v is not None}, secs)
+        try: self.j.log_epoch(self.run, self.epoch, {k: float(v) for k, v in row.items() if v is not None}, secs)
+        except (ValueError, OSError, sqlite3.Error) as e: self._lost(e)
     def after_cancel_fit(self): self.cancelled = True
     def after_fit(self):
         if self.run is None: return
         err = sys.exc_info()[1]   # `fit` calls after_fit from its `except` block when training fails
         status = f'failed: {type(err).__name__}: {err}'[:500] if err is not None else 'cancelled' if self.cancelled else 'finished'
-        self.j.update(self.run, status=status, finished=time.time())
+        try: self.j.update(self.run, status=status, finished=time.time())
+        except (ValueError, OSError, sqlite3.Error) as e: self._lost(e)
 
 # %% ../nbs/07_journal.ipynb #71d2ca52
 _RECORDINGS = []   # the `recording` blocks we are in, outermost first
@@ -237,6 +317,7 @@ def _flat(d:dict, pre='') -> dict:
 def compare_runs(journal:Journal, runs:list, # run ids
                  metric:str=None) -> tuple: # one metric's table (default: every metric)
     "`(settings, metrics)`: the settings that differ between `runs`, and their metrics per epoch side by side."
+    import pandas as pd
     ids = _ids(runs)
     infos = {i: journal.run(i) for i in ids}
     flat = {i: _flat(dict(seed=inf['seed'], git=inf['git'], data_key=inf['data_key'], vocab_key=inf['vocab_key'], stage=inf['stage'],
@@ -252,6 +333,7 @@ def plot_runs(journal:Journal, runs:list, # run ids
               metrics=('train_loss', 'valid_loss'), # what to draw, a panel each
               fname=None): # save the figure there too (PNG, PDF...)
     "The curves of `runs`, epoch by epoch, one panel per metric."
+    import matplotlib.pyplot as plt
     ids, metrics = _ids(runs), list(metrics)
     fig, axs = plt.subplots(1, len(metrics), figsize=(4.5 * len(metrics), 3.2), squeeze=False)
     for i in ids:

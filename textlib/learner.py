@@ -9,7 +9,6 @@ from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
-import matplotlib.pyplot as plt
 from fastprogress.fastprogress import master_bar, progress_bar, IN_NOTEBOOK
 from safetensors import safe_open, SafetensorError
 from safetensors.torch import save as safetensors_bytes
@@ -342,6 +341,7 @@ class Recorder(Callback):
     def lrs(self): return [o[-1] for o in self.hps['lr']]
     def plot_loss(self, skip_start:int=5, with_valid:bool=True):
         "Training loss per batch and validation loss per epoch."
+        import matplotlib.pyplot as plt
         fig, ax = plt.subplots(figsize=(6, 3.5))
         ax.plot(range(skip_start, len(self.losses)), self.losses[skip_start:], label='train')
         if with_valid and self.values:
@@ -351,12 +351,14 @@ class Recorder(Callback):
         return ax
     def plot_sched(self, keys=('lr', 'mom')):
         "The hyper-parameters of the last group over training."
+        import matplotlib.pyplot as plt
         keys = [k for k in keys if self.hps.get(k)]
         fig, axs = plt.subplots(1, len(keys), figsize=(4*len(keys), 3), squeeze=False)
         for k,ax in zip(keys, axs[0]): ax.plot([o[-1] for o in self.hps[k]]); ax.set_title(k); ax.set_xlabel('batch')
         return axs
     def plot_metrics(self):
         "Each metric (and the losses) per epoch."
+        import matplotlib.pyplot as plt
         names = self.metric_names[1:-1]
         fig, axs = plt.subplots(1, len(names), figsize=(3.5*len(names), 3), squeeze=False)
         for i,(n,ax) in enumerate(zip(names, axs[0])): ax.plot([v[i] for v in self.values], 'o-'); ax.set_title(n); ax.set_xlabel('epoch')
@@ -494,11 +496,11 @@ def get_preds(self:Learner, dl=None, # a loader (default: the validation loader)
 def show_results(self:Learner, n:int=6, # items to show
                  dl=None): # the loader whose first batch is shown (default: the validation loader)
     "A table of `n` items of a batch: the input as the loaders show it, the target and the prediction."
+    import pandas as pd
     dl = dl if dl is not None else self.dls.valid
     inputs, preds, targs, decoded = self.get_preds([next(iter(dl))], with_input=True, with_decoded=True)
     n = min(n, len(preds))
     if hasattr(self.dls, 'show_results'): return self.dls.show_results(inputs[:n], targs[:n], decoded[:n])
-    import pandas as pd
     labels = getattr(self.dls, 'labels', None)
     name = labels.decode if labels is not None else (lambda ys: ys.tolist())
     return pd.DataFrame({'target': name(targs[:n]), 'prediction': name(decoded[:n])})

@@ -7,7 +7,6 @@ from __future__ import annotations
 import bisect, copy, math, random
 from functools import partial
 import numpy as np, torch, torch.nn as nn
-import matplotlib.pyplot as plt
 from fastcore.basics import patch
 from .core import listify, rank_distrib
 from .learner import (Learner, Callback, CancelFitException, CancelValidateException, set_hyper, get_hyper, has_hyper,
@@ -150,6 +149,7 @@ def lr_find(self:Learner, start_lr:float=1e-7, # first learning rate
             num_it:int=100, # iterations at most
             show_plot:bool=True): # plot loss vs learning rate
     "Explore learning rates; returns suggestions (`minimum`/10 and `steep`)."
+    import matplotlib.pyplot as plt
     had_opt = self.opt is not None
     if not had_opt: self.create_opt()
     n_epoch = math.ceil(num_it / len(self.dls.train))

@@ -11,6 +11,7 @@ import numpy as np, torch
 from fastcore.basics import patch
 from .core import defaults, listify, atomic_write, atomic_path, data_home, parallel_gen
 from .data import CategoryMap, Dataset, DataLoaders, pad_collate, SortSampler, SortishSampler, is_missing
+from .export import check_value
 
 # %% auto #0
 __all__ = ['UNK', 'PAD', 'BOS', 'EOS', 'FLD', 'TK_REP', 'TK_WREP', 'TK_UP', 'TK_MAJ', 'text_spec_tok', 'known_rules',
@@ -121,22 +122,28 @@ class _Memo(dict):
     def __init__(self, fill, init): super().__init__(init); self.fill = fill
     def __missing__(self, s): return self.fill(s)
 
+@functools.lru_cache(maxsize=16)
+def _spacy_tokenizer(lang:str, special_toks:tuple):
+    "spaCy's rule-based tokenizer for `lang`, `special_toks` kept whole; made once per process (`spacy.blank` takes a fifth of a second)."
+    import spacy
+    from spacy.symbols import ORTH
+    try: nlp = spacy.blank(lang)
+    except ImportError as e: raise ValueError(f"spaCy has no language {lang!r} ({e})") from None
+    if hasattr(nlp.tokenizer, 'add_special_case'):  # not every language's tokenizer has exceptions (e.g. 'zh')
+        for w in special_toks: nlp.tokenizer.add_special_case(w, [{ORTH: w}])
+    return nlp.tokenizer
+
 class SpacyTokenizer(_Sendable):
     "spaCy's rule-based tokenizer for `lang`, special tokens kept whole, memoized per whitespace-free chunk."
     def __init__(self, lang:str='en', # a spaCy language code: 'en', 'fr', 'de', 'zh'...
                  special_toks:list=None, # tokens never split (default `defaults.text_spec_tok`)
                  max_chunk:int=200, # longer whitespace-free chunks are split by a regex, not by spaCy
                  memo_size:int=500_000): # chunks remembered before the memo is cleared
-        import spacy
-        from spacy.symbols import ORTH
-        self.lang, self.max_chunk, self.memo_size = lang, max_chunk, memo_size
+        self.lang, self.max_chunk, self.memo_size = check_value(lang, 'lang', str), check_value(max_chunk, 'max_chunk', int, 1), check_value(memo_size, 'memo_size', int, 1)
         self.special_toks = list(special_toks if special_toks is not None else defaults.text_spec_tok)
-        try: nlp = spacy.blank(lang)
-        except ImportError as e: raise ValueError(f"spaCy has no language {lang!r} ({e})") from None
-        if hasattr(nlp.tokenizer, 'add_special_case'):  # not every language's tokenizer has exceptions (e.g. 'zh')
-            for w in self.special_toks: nlp.tokenizer.add_special_case(w, [{ORTH: w}])
-        self.spacy = nlp.tokenizer
-        exc = getattr(nlp.tokenizer, 'rules', None) or {}  # spaCy's exceptions; those made of punctuation (emoticons, '')
+        if not all(isinstance(w, str) and w for w in self.special_toks): raise ValueError(f"special_toks must be non-empty strings, not {self.special_toks[:5]!r}")
+        self.spacy = _spacy_tokenizer(lang, tuple(self.special_toks))
+        exc = getattr(self.spacy, 'rules', None) or {}  # spaCy's exceptions; those made of punctuation (emoticons, '')
         self.exc = set(exc)
         self.punct_exc = {k for k in exc if not any(c.isalnum() or c.isspace() for c in k) and k != "'"}
         self._plain = _re_plain.fullmatch if lang == 'en' else lambda s: None
@@ -250,6 +257,24 @@ class Tokenizer:
         if isinstance(self.tok, SentencePieceTokenizer): parts.append(_sha(Path(self.tok.model_file).read_bytes()))
         return _sha('\n'.join(parts).encode())
 
+# %% ../nbs/12_text.ipynb #157c5f3e
+@patch
+def in_pieces(self:Tokenizer, t:str, # a text of any length
+              size:int=50_000): # characters of text (after the rules) per piece
+    "The tokens of `t`, a list per piece of about `size` characters cut after whitespace: a long text in bounded memory."
+    for r in self.rules: t = r(t)
+    start = 0
+    while start < len(t):
+        end = len(t)
+        if end - start > size:
+            end = t.rfind(' ', start + 1, start + size)
+            if end <= start: end = start + size                        # no space to cut at: a cut inside a (giant) chunk
+            while end < len(t) and t[end].isspace(): end += 1          # after the whitespace run: a piece starts with a word
+        toks = self.tok(t[start:end])
+        for r in self.post_rules: toks = [r(o) for o in toks]
+        yield toks
+        start = end
+
 # %% ../nbs/12_text.ipynb #4925eb0d
 known_rules = {f.__name__: f for f in (escape_spec_tok, fix_html, replace_rep, replace_wrep, spec_add_spaces, rm_useless_spaces,
                                        replace_all_caps, replace_maj, lowercase, replace_space)}
@@ -263,9 +288,16 @@ def _rule_config(f) -> dict:
     return {'name': name, 'kwargs': dict(f.keywords)} if isinstance(f, functools.partial) else {'name': name}
 
 def _rule_from(c:dict):
-    if c.get('name') not in known_rules: raise ValueError(f"unknown rule {c.get('name')!r}: not in `textlib.text.known_rules`")
-    f = known_rules[c['name']]
-    return functools.partial(f, **c['kwargs']) if c.get('kwargs') else f
+    "The rule `c` names, with its arguments checked against the function's (a wrong one would fail at the first text, or change nothing)."
+    if not isinstance(c, dict) or c.get('name') not in known_rules: raise ValueError(f"unknown rule {c.get('name') if isinstance(c, dict) else c!r}: not in `textlib.text.known_rules`")
+    f, kw = known_rules[c['name']], c.get('kwargs') or {}
+    params = list(inspect.signature(f).parameters.values())[1:]         # the first is the text or token
+    if not isinstance(kw, dict): raise ValueError(f"rule {c['name']!r}: kwargs must be an object, not {kw!r}")
+    for k, v in kw.items():
+        p = next((p for p in params if p.name == k), None)
+        if p is None: raise ValueError(f"rule {c['name']!r} has no argument {k!r}")
+        if isinstance(p.default, bool): check_value(v, f"rule {c['name']!r}'s {k}", bool)
+    return functools.partial(f, **kw) if kw else f
 
 @patch
 def to_config(self:Tokenizer, folder=None, # where to copy a SentencePiece model

@@ -4,7 +4,7 @@
 
 # %% ../nbs/13_translate.ipynb #a19fc46a
 from __future__ import annotations
-import gzip, hashlib, json, math, random, re, time, warnings
+import gzip, hashlib, inspect, json, math, random, re, time, warnings
 from contextlib import nullcontext
 from functools import partial
 from pathlib import Path
@@ -15,7 +15,8 @@ from .data import DataLoaders, SortishSampler, SortSampler
 from .learner import Learner, Callback, CancelFitException, CancelTrainException, GradientClip, save_checkpoint, load_checkpoint
 from .text import (Tokenizer, SpacyTokenizer, Numericalize, defaults, lowercase, replace_all_caps, replace_maj,
                           tokenize_texts, untokenize, UNK, PAD, BOS, EOS)
-from .ulmfit import read_export, export_file, new_export_name, commit_export, export_tokenizer, build_exported, export_tokenizer_from, _key, StageLog   # the export check and the run cache (key, log), as in 12c
+from .export import ExportWriter, load_export, export_file, build_exported, model_bytes, check_value, _show
+from .ulmfit import export_tokenizer, export_tokenizer_from, check_tokenizer, _key, StageLog   # the tokenizer in an export, and the run cache (key, log), as in 12c
 import textlib.schedule   # `Learner.fit_one_cycle`
 
 # %% auto #0
@@ -402,6 +403,7 @@ class Translator:
 
     def translate(self, texts:list, beam:int=1, max_len:int=None, bs:int=64, alpha:float=0.6, attn:bool=False) -> list:
         "Translations of `texts` in their order (greedy when `beam` is 1; blank texts give ''); with `attn`, also tokens and attention."
+        for name, v in (('beam', beam), ('bs', bs), ('max_len', 1 if max_len is None else max_len)): check_value(v, name, int, 1)
         texts = [texts] if isinstance(texts, str) else list(texts)
         ids = [self.encode(t) for t in texts]
         todo = [i for i, t in enumerate(texts) if t.strip()]
@@ -420,26 +422,42 @@ class Translator:
                 res[i] = (text, self.src_num.tokens(ids[i]), out, None if a is None else a[j, :len(out) + 1, :len(ids[i])].cpu()) if attn else text
         return res
 
-    def export(self, path):
-        "Weights (safetensors), vocabularies, tokenizer and config (JSON) in a folder (a previous export in it is replaced); nothing pickled."
-        path = Path(path); path.mkdir(parents=True, exist_ok=True)
-        files = {r: new_export_name(path, r, s) for r, s in [('model', '.safetensors'), ('src_vocab', '.json'), ('tgt_vocab', '.json')]}
-        save_checkpoint(path/files['model'], self.model)
-        self.src_num.save(path/files['src_vocab']); self.tgt_num.save(path/files['tgt_vocab'])
-        meta = dict(format=_EXPORT_TR, arch=type(self.model).__name__, config=self.model.cfg, max_src=self.max_src,
-                    tokenizer=export_tokenizer(self.src_tok, path, files))
-        return commit_export(path, meta, files)
+    def export(self, path, # the folder to write (created; an earlier export in it is replaced)
+               force:bool=False): # also write into a folder that holds other files but no export (they are kept)
+        "Weights (safetensors), vocabularies, tokenizer and config (JSON) in a folder; nothing pickled."
+        with ExportWriter(path, force) as w:
+            save_checkpoint(w.new('model', '.safetensors'), self.model)
+            self.src_num.save(w.new('src_vocab', '.json')); self.tgt_num.save(w.new('tgt_vocab', '.json'))
+            return w.commit(dict(format=_EXPORT_TR, arch=type(self.model).__name__, config=self.model.cfg, max_src=self.max_src,
+                                 tokenizer=export_tokenizer(self.src_tok, w)))
 
-def load_translator(path, device=None) -> Translator:
-    "The translator exported to `path`; every file is checked against the export's checksums."
+def _check_translator(meta:dict) -> dict:
+    "Refuse values no translator export has (`ValueError`); returns the largest model file they allow."
+    arch = meta.get('arch')
+    if arch not in _MODELS: raise ValueError(f"unknown architecture {_show(arch)} (textlib has {', '.join(_MODELS)})")
+    cfg, params = check_value(meta.get('config'), 'config', dict), inspect.signature(_MODELS[arch]).parameters
+    for k, v in cfg.items():
+        if k not in params: raise ValueError(f"config has a setting {arch} does not take: {k!r}")
+        d = params[k].default
+        if isinstance(d, bool): check_value(v, f'config.{k}', bool)
+        elif isinstance(d, float): check_value(v, f'config.{k}', float, 0, 1)           # the dropouts
+        else: check_value(v, f'config.{k}', int, 0, 10**7)                               # sizes and token ids
+    check_value(meta.get('max_src'), 'max_src', int, 1, 10**5)
+    check_tokenizer(meta)
+    return {'model': model_bytes(lambda: _MODELS[arch](**cfg))}
+
+def load_translator(path, # a folder written by `Translator.export`
+                    device=None): # where to run it (default: `default_device()`)
+    "The translator exported to `path`: its values, sizes and checksums checked, one whole export even while it is re-exported."
     path = Path(path)
-    meta = read_export(path, _EXPORT_TR, 'textlib translator')
-    if meta.get('arch') not in _MODELS: raise ValueError(f"{path/'export.json'}: unknown architecture {meta.get('arch')!r}")
-    if not isinstance(meta.get('config'), dict): raise ValueError(f"{path/'export.json'} has no model config")
-    model = build_exported(path, meta, lambda: _MODELS[meta['arch']](**meta['config']))
-    model.to(default_device(device)).eval()
-    return Translator(model, export_tokenizer_from(path, meta), Numericalize.load(export_file(path, meta, 'src_vocab')),
-                      Numericalize.load(export_file(path, meta, 'tgt_vocab')), meta['max_src'])
+    def load(meta):
+        model = build_exported(path, meta, lambda: _MODELS[meta['arch']](**meta['config']))
+        model.to(default_device(device)).eval()
+        nums = [Numericalize.load(export_file(path, meta, r)) for r in ('src_vocab', 'tgt_vocab')]
+        for num, r, k in zip(nums, ('src_vocab', 'tgt_vocab'), ('n_src', 'n_tgt')):
+            if len(num) != meta['config'].get(k): raise ValueError(f"{export_file(path, meta, r)} holds {len(num):,} tokens, but export.json's config.{k} is {meta['config'].get(k)!r}")
+        return Translator(model, export_tokenizer_from(path, meta), *nums, meta['max_src'])
+    return load_export(path, load, _EXPORT_TR, 'textlib translator', _check_translator)
 
 # %% ../nbs/13_translate.ipynb #f4c0c679
 def corpus_scores(tr:Translator, pairs:list, beam:int=1, bs:int=64) -> dict:

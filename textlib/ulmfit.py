@@ -4,18 +4,18 @@
 
 # %% ../nbs/12c_ulmfit.ipynb #d50e6850
 from __future__ import annotations
-import hashlib, json, re, secrets, time
+import hashlib, json, time
 from contextlib import nullcontext
 from datetime import timedelta
 from pathlib import Path
 import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
 from fastcore.basics import patch
-from .core import listify, atomic_write, remove_orphans, untar_data, URLs, set_seed, rank_distrib
+from .core import listify, atomic_write, untar_data, URLs, set_seed, rank_distrib
 from .distributed import distributed_group, rank0_first, barrier, distributed_cbs
 from .journal import journal_info
 from .data import CategoryMap, pad_collate
-from .learner import Learner, GradientClip, accuracy, save_checkpoint, load_checkpoint, _read_checkpoint
-from safetensors import safe_open
+from .learner import Learner, GradientClip, accuracy, save_checkpoint
+from .export import ExportWriter, load_export, export_file, build_exported, model_bytes, check_value, file_sha256, _show
 from .optimizer import Adam
 from .text import Tokenizer, Numericalize, TextDataLoaders, SentencePieceTokenizer
 from .awdlstm import AWD_LSTM, SequentialRNN, ModelResetter, awd_lstm_clas_config, awd_lstm_clas_split
@@ -25,9 +25,9 @@ import textlib.optimizer  # `Learner.freeze_to`
 
 # %% auto #0
 __all__ = ['align_chunks', 'SentenceEncoder', 'masked_concat_pool', 'PoolingLinearClassifier', 'get_text_classifier',
-           'TextClassifierLearner', 'text_classifier_learner', 'new_export_name', 'commit_export', 'export_tokenizer',
-           'InferenceData', 'read_export', 'export_tokenizer_from', 'export_file', 'build_exported', 'load_learner',
-           'ensemble_proba', 'StageLog', 'ulmfit_pretrain', 'ulmfit_finetune_lm', 'ulmfit_classifier', 'run_ulmfit']
+           'TextClassifierLearner', 'text_classifier_learner', 'export_tokenizer', 'InferenceData', 'check_tokenizer',
+           'export_tokenizer_from', 'load_learner', 'ensemble_proba', 'StageLog', 'ulmfit_pretrain',
+           'ulmfit_finetune_lm', 'ulmfit_classifier', 'run_ulmfit']
 
 # %% ../nbs/12c_ulmfit.ipynb #06c5106c
 def align_chunks(x:torch.Tensor, # `bs x sl` token ids: each row's text contiguous, with padding before and/or after it
@@ -60,9 +60,9 @@ class SentenceEncoder(nn.Module):
         x, starts, lengths = x[order], starts[order], lengths[order]
         ends = starts + lengths
         keep_from = starts + torch.div(lengths - self.max_len + self.bptt - 1, self.bptt, rounding_mode='floor').clamp(min=0) * self.bptt
+        keep_from = torch.minimum(keep_from, starts + (lengths - 1).clamp(min=0) // self.bptt * self.bptt)   # at least the chunk of the last token
         enc, (bs, T), grad = self.module, x.shape, torch.is_grad_enabled()
-        # with gradients, `bptt` tokens at a time; without (prediction), one piece per group of rows that begin together
-        cuts = list(range(0, T, self.bptt)) if grad else sorted(set(starts.tolist()))
+        cuts = list(range(0, T, self.bptt))      # `bptt` tokens at a time, with or without gradients: memory bounded by `max_len`
         state, outs, cols = enc.zero_hidden(bs), [], []
         for i, j in zip(cuts, cuts[1:] + [T]):
             m = int((starts <= i).sum())                               # the rows whose text has begun: a prefix
@@ -179,27 +179,37 @@ def fit_gradual(self:Learner, lr:float=2e-2, # the head's learning rate in the f
     return self
 
 # %% ../nbs/12c_ulmfit.ipynb #2e5bfc18
+_LONG = 100_000   # characters: a longer text is tokenized in pieces (`Tokenizer.in_pieces`, `12_text`)
+
 def _encode(learn, texts:list) -> list:
     "Token ids of `texts`, tokenized and numericalized as the training texts were (reversed for a backward model)."
-    out = []
+    tok, num, out = learn.dls.tokenizer, learn.dls.num, []
     for i, t in enumerate(texts):
         if not isinstance(t, str): raise TypeError(f"text {i} is a {type(t).__name__}, not a string")
         if not t.strip(): raise ValueError(f"text {i} is empty: there is nothing to classify")
-        ids = learn.dls.num.encode(learn.dls.tokenizer(t))
+        ids = num.encode(tok(t)) if len(t) <= _LONG else np.concatenate([num.encode(p) for p in tok.in_pieces(t)])
         out.append(ids[::-1].copy() if learn.backwards else ids)
     return out
+
+def _batches(lengths:list, bs:int, budget:int) -> list:
+    "Indices of documents in batches of similar lengths, longest first: at most `bs` documents and `budget` padded tokens each."
+    batches = []
+    for i in np.argsort([-n for n in lengths], kind='stable'):
+        if not batches or len(batches[-1]) == bs or (len(batches[-1]) + 1) * lengths[batches[-1][0]] > budget: batches.append([])
+        batches[-1].append(int(i))
+    return batches
 
 @patch
 @torch.no_grad()
 def predict_proba(self:TextClassifierLearner, texts:list, # the documents (strings), any number
-                  bs:int=32) -> torch.Tensor: # documents per batch (similar lengths are batched together)
+                  bs:int=32 # documents per batch (similar lengths are batched together; a very long one alone)
+                 ) -> torch.Tensor:
     "The class probabilities of each of `texts`, in their order: `len(texts) x n_classes`."
+    if not (isinstance(bs, int) and bs >= 1): raise ValueError(f"bs must be a positive integer, not {bs!r}")
     ids = _encode(self, listify(texts))
-    order = np.argsort([-len(o) for o in ids], kind='stable')
     if self.model.training: self.model.eval()
     probs = torch.empty(len(ids), self.dls.c)
-    for k in range(0, len(ids), bs):
-        idx = order[k:k + bs]
+    for idx in _batches([len(o) for o in ids], bs, bs * getattr(self.model[0], 'max_len', 1440)):
         x, _ = pad_collate([(ids[i], 0) for i in idx])
         probs[torch.as_tensor(idx)] = F.softmax(self.model(x.to(self.device)).float(), -1).cpu()
     return probs
@@ -213,48 +223,21 @@ def predict(self:TextClassifierLearner, text:str): # a document
 
 # %% ../nbs/12c_ulmfit.ipynb #e7340264
 _EXPORT = 'textlib.text_classifier.v1'
-def _sha256(f) -> str: return hashlib.sha256(Path(f).read_bytes()).hexdigest()
 
-_OURS = re.compile(r'[a-z_]+-[0-9a-f]{8}\.(safetensors|json|model)')   # the names `new_export_name` gives
-_TMP = re.compile(r'\.(.+)\.\d+-[0-9a-f]{8}\.tmp')                   # `atomic_path`'s temporary names
-_LEGACY = dict(model='model.safetensors', vocab='vocab.json', src_vocab='src_vocab.json', tgt_vocab='tgt_vocab.json')
-
-def new_export_name(path:Path, role:str, suffix:str) -> str:
-    "A file name for `role` that nothing in `path` has (`model-1a2b3c4d.safetensors`): an export never overwrites the one before."
-    while (path/(n := f'{role}-{secrets.token_hex(4)}{suffix}')).exists(): pass
-    return n
-
-def _listed(path:Path) -> set:
-    "The files that `path/export.json` names (none when it is missing or unreadable)."
-    try: return set(json.loads((path/'export.json').read_text(encoding='utf-8'))['sha256'])
-    except (OSError, ValueError, KeyError, TypeError): return set()
-
-def commit_export(path:Path, meta:dict, files:dict) -> Path:
-    "Write `path/export.json` naming `files` (role -> file name) with their SHA-256, the one atomic step that switches exports; then remove the files no export names."
-    old = _listed(path)
-    meta = dict(meta, files=files, sha256={n: _sha256(path/n) for n in files.values()})
-    with atomic_write(path/'export.json', 'w', encoding='utf-8') as f: json.dump(meta, f, indent=1, ensure_ascii=False)
-    for p in path.iterdir():
-        if p.name not in meta['sha256'] and (p.name in old or _OURS.fullmatch(p.name)): p.unlink(missing_ok=True)
-        m = _TMP.fullmatch(p.name)
-        if m and _OURS.fullmatch(m[1]): remove_orphans(path/m[1])   # a killed export's half-written file (its writer is gone)
-    return path
-
-def export_tokenizer(tok:Tokenizer, path:Path, files:dict) -> dict:
-    "`tok`'s description (`to_config`); a SentencePiece model is copied into `path` under a new name, added to `files`."
-    if isinstance(tok.tok, SentencePieceTokenizer): files['spm'] = new_export_name(path, 'spm', '.model')
-    return tok.to_config(path, files.get('spm'))
+def export_tokenizer(tok:Tokenizer, w:ExportWriter) -> dict:
+    "`tok`'s description (`to_config`); a SentencePiece model is copied into the export as its 'spm' file."
+    if isinstance(tok.tok, SentencePieceTokenizer): return tok.to_config(w.path, w.new('spm', '.model').name)
+    return tok.to_config()
 
 @patch
-def export(self:TextClassifierLearner, path): # the folder to write (created; a previous export in it is replaced)
+def export(self:TextClassifierLearner, path, # the folder to write (created; an earlier export in it is replaced)
+           force:bool=False): # also write into a folder that holds other files but no export (they are kept)
     "Everything needed to predict, in a folder: weights (safetensors), vocabulary, labels, tokenizer and config (JSON)."
-    path = Path(path); path.mkdir(parents=True, exist_ok=True)
-    files = dict(model=new_export_name(path, 'model', '.safetensors'), vocab=new_export_name(path, 'vocab', '.json'))
-    tok = export_tokenizer(self.dls.tokenizer, path, files)
-    save_checkpoint(path/files['model'], self.model)
-    self.dls.num.save(path/files['vocab'])
-    meta = dict(format=_EXPORT, model=self.model_config, classes=list(self.dls.labels.items), backwards=bool(self.backwards), tokenizer=tok)
-    return commit_export(path, meta, files)
+    with ExportWriter(path, force) as w:
+        save_checkpoint(w.new('model', '.safetensors'), self.model)
+        self.dls.num.save(w.new('vocab', '.json'))
+        return w.commit(dict(format=_EXPORT, model=self.model_config, classes=list(self.dls.labels.items),
+                             backwards=bool(self.backwards), tokenizer=export_tokenizer(self.dls.tokenizer, w)))
 
 class InferenceData:
     "What an exported classifier keeps of its loaders: the vocabulary, the labels and the tokenizer."
@@ -263,73 +246,63 @@ class InferenceData:
         self.num, self.vocab, self.labels, self.c = num, num.vocab, labels, len(labels)
         self.tokenizer, self.path, self.backwards = tokenizer, Path(path), backwards
 
-def read_export(path:Path, # an export folder
-                fmt:str=_EXPORT, # the `format` its `export.json` must name
-                what:str='textlib text classifier') -> dict: # for the error message
-    "The `export.json` of `path`, after checking its format and every file's SHA-256."
-    f = path/'export.json'
-    if not f.is_file(): raise FileNotFoundError(f"{f} not found: {path} is not a folder written by `export`")
-    try: meta = json.loads(f.read_text(encoding='utf-8'))
-    except (json.JSONDecodeError, UnicodeDecodeError) as e: raise ValueError(f"{f} is not valid JSON: {e}") from None
-    if not isinstance(meta, dict) or meta.get('format') != fmt:
-        raise ValueError(f"{f} is not a {what} export (format {meta.get('format') if isinstance(meta, dict) else None!r}, expected {fmt!r})")
-    if not isinstance(meta.get('sha256'), dict): raise ValueError(f"{f} lists no checksums ('sha256'): it was not written by `export`")
-    for name, h in meta['sha256'].items():
-        if Path(name).name != name or name.startswith('.') or not isinstance(h, str):
-            raise ValueError(f"{f} names {name!r}: an export lists plain file names in its own folder, with a SHA-256 each")
-        if not (path/name).is_file(): raise FileNotFoundError(f"{path/name} is missing from the export")
-        if _sha256(path/name) != h: raise ValueError(f"{path/name} was changed after the export: its SHA-256 differs from export.json's")
-    files = meta.setdefault('files', {k: v for k, v in _LEGACY.items() if v in meta['sha256']})   # exports before named files
-    if not isinstance(files, dict) or not all(isinstance(n, str) and n in meta['sha256'] for n in files.values()):
-        raise ValueError(f"{f}: its files {files!r} are not all among the checksummed ones")
-    tok = meta.get('tokenizer')
-    if not isinstance(tok, dict) or not isinstance(tok.get('tok_config'), dict): raise ValueError(f"{f} describes no tokenizer")
-    spm = tok['tok_config'].get('model_file')
-    if spm is not None and not (isinstance(spm, str) and Path(spm).name in meta['sha256']): raise ValueError(f"{f}: the tokenizer's model {spm!r} has no checksum")
-    return meta
+# %% ../nbs/12c_ulmfit.ipynb #f213a8ca
+def check_tokenizer(meta:dict):
+    "Refuse an export whose tokenizer description is not an object, or whose SentencePiece model is not its checksummed 'spm' file."
+    tok = check_value(meta.get('tokenizer'), 'tokenizer', dict)
+    cfg = check_value(tok.get('tok_config'), 'tokenizer.tok_config', dict)
+    spm = cfg.get('model_file')
+    if spm is not None and spm != meta['files'].get('spm'): raise ValueError(f"the tokenizer's model {_show(spm)} is not the export's checksummed 'spm' file")
+
+def _build_classifier(m:dict): return get_text_classifier(m['vocab_sz'], m['n_class'], m['config'], m['drop_mult'], m['bptt'], m['max_len'], m['lin_ftrs'], m['ps'])
+
+def _check_classifier(meta:dict) -> dict:
+    "Refuse values no classifier export has (`ValueError`); returns the largest model file they allow."
+    m = check_value(meta.get('model'), 'model', dict)
+    check_value(meta.get('backwards'), 'backwards', bool)
+    vs, nc = check_value(m.get('vocab_sz'), 'model.vocab_sz', int, 2, 10**7), check_value(m.get('n_class'), 'model.n_class', int, 1, 10**5)
+    classes = check_value(meta.get('classes'), 'classes', list)
+    if len(classes) != nc or not all(isinstance(c, str) and c for c in classes) or len(set(classes)) != nc:
+        raise ValueError(f"classes must be {nc:,} distinct names (model.n_class), not {_show(classes)}")
+    cfg = check_value(m.get('config'), 'model.config', dict)
+    known = set(awd_lstm_clas_config) | {'bias', 'tie_weights'}       # (a language model's config has the last two; the classifier ignores them)
+    if set(cfg) - known: raise ValueError(f"model.config has unknown settings {sorted(set(cfg) - known)}")
+    for k, v in cfg.items():
+        if k.endswith('_p'): check_value(v, f'model.config.{k}', float, 0, 1)
+        elif k in ('bias', 'tie_weights'): check_value(v, f'model.config.{k}', bool)
+        else: check_value(v, f'model.config.{k}', int, *{'n_layers': (1, 16), 'pad_token': (0, vs - 1)}.get(k, (1, 1 << 16)))
+    check_value(m.get('drop_mult'), 'model.drop_mult', float, 0, 10)
+    check_value(m.get('bptt'), 'model.bptt', int, 1, 1 << 16)
+    check_value(m.get('max_len'), 'model.max_len', int, 1, 1 << 31)
+    lin = check_value(m.get('lin_ftrs'), 'model.lin_ftrs', list)
+    for x in lin: check_value(x, 'an item of model.lin_ftrs', int, 1, 1 << 16)
+    if m.get('ps') is not None:
+        if len(check_value(m['ps'], 'model.ps', list)) != len(lin): raise ValueError(f"model.ps must have one dropout per item of model.lin_ftrs ({len(lin)})")
+        for x in m['ps']: check_value(x, 'an item of model.ps', float, 0, 1)
+    check_tokenizer(meta)
+    return {'model': model_bytes(lambda: _build_classifier(m))}
 
 def export_tokenizer_from(path:Path, meta:dict) -> Tokenizer:
     "The tokenizer an export describes (`meta` from `read_export`)."
     try: return Tokenizer.from_config(meta['tokenizer'], path)
-    except ValueError as e: raise ValueError(f"{path/'export.json'}: {e}") from None
-
-def export_file(path:Path, meta:dict, role:str) -> Path:
-    "The checked file that plays `role` ('model', 'vocab'...) in the export at `path` (`meta` from `read_export`)."
-    if role not in meta['files']: raise ValueError(f"{path/'export.json'} has no {role!r} file")
-    return path/meta['files'][role]
-
-_BAD_CONFIG = (KeyError, TypeError, ValueError, AttributeError, IndexError, RuntimeError, OverflowError, AssertionError)   # torch asserts some sizes
-
-def build_exported(path:Path, meta:dict, build): # `build()` makes the model from `meta`
-    "The model `build()` makes, once a dry run on the meta device (nothing allocated) shows its shapes are the saved weights'."
-    f = export_file(path, meta, 'model')
-    try:
-        with torch.device('meta'): shapes = {k: tuple(v.shape) for k, v in build().state_dict().items()}
-    except _BAD_CONFIG as e: raise ValueError(f"{path/'export.json'} describes no model textlib can build ({type(e).__name__}: {e})") from None
-    _read_checkpoint(f, 'cpu', with_tensors=False)                      # a clear error for a file that is no checkpoint
-    with safe_open(str(f), framework='pt') as sf: saved = {k[6:]: tuple(sf.get_slice(k).get_shape()) for k in sf.keys() if k.startswith('model.')}
-    bad = [k for k in saved if k in shapes and shapes[k] != saved[k]]
-    if bad: raise ValueError(f"{path/'export.json'} describes a model whose {bad[0]} is {shapes[bad[0]]}, but {f.name} holds {saved[bad[0]]}")
-    model = build()
-    load_checkpoint(f, model)
-    return model
+    except ValueError as e: raise ValueError(f"{Path(path)/'export.json'}: {e}") from None
 
 def load_learner(path, # a folder written by `TextClassifierLearner.export`
-                 device=None) -> TextClassifierLearner: # where to run it (default: `default_device()`)
-    "The classifier exported to `path`, ready to `predict`; every file is checked against the export's checksums."
+                 device=None # where to run it (default: `default_device()`)
+                ) -> TextClassifierLearner:
+    "The classifier exported to `path`, ready to `predict`: its values, sizes and checksums checked, one whole export even while it is re-exported."
     path = Path(path)
-    meta = read_export(path)
-    m, classes = meta.get('model'), meta.get('classes')
-    if not isinstance(m, dict) or not isinstance(classes, list) or not all(isinstance(c, str) for c in classes) or not isinstance(meta.get('backwards'), bool):
-        raise ValueError(f"{path/'export.json'} lacks a model description, a list of class names or a `backwards` flag")
-    model = build_exported(path, meta, lambda: get_text_classifier(m['vocab_sz'], m['n_class'], m['config'], m['drop_mult'], m['bptt'],
-                                                                   m['max_len'], m['lin_ftrs'], m['ps']))
-    data = InferenceData(Numericalize.load(export_file(path, meta, 'vocab')), CategoryMap(classes, sort=False),
-                         export_tokenizer_from(path, meta), path, meta['backwards'])
-    learn = TextClassifierLearner(data, model, metrics=accuracy, splitter=awd_lstm_clas_split, device=device)
-    learn.model_config, learn.backwards = m, meta['backwards']
-    learn.model.eval()
-    return learn
+    def load(meta):
+        m = meta['model']
+        model = build_exported(path, meta, lambda: _build_classifier(m))
+        vf = export_file(path, meta, 'vocab'); num = Numericalize.load(vf)
+        if len(num) != m['vocab_sz']: raise ValueError(f"{vf} holds {len(num):,} tokens, but export.json's model.vocab_sz is {m['vocab_sz']:,}")
+        data = InferenceData(num, CategoryMap(meta['classes'], sort=False), export_tokenizer_from(path, meta), path, meta['backwards'])
+        learn = TextClassifierLearner(data, model, metrics=accuracy, splitter=awd_lstm_clas_split, device=device)
+        learn.model_config, learn.backwards = m, meta['backwards']
+        learn.model.eval()
+        return learn
+    return load_export(path, load, _EXPORT, 'textlib text classifier', _check_classifier)
 
 # %% ../nbs/12c_ulmfit.ipynb #05e9566f
 def ensemble_proba(learners:list, # classifiers with the same labels (e.g. a forward and a backward one)
@@ -459,7 +432,7 @@ def run_ulmfit(out='ulmfit-imdb', # folder for the models, the export(s) and `st
                 pre = r['name']
             else:
                 if bwd and pretrained_bwd is None: raise ValueError("backwards=True with `pretrained` needs `pretrained_bwd` too")
-                k = _key(pretrained=[str(p) for p in listify(pre)], sha=[_sha256(p) for p in listify(pre) if Path(p).is_file()])
+                k = _key(pretrained=[str(p) for p in listify(pre)], sha=[file_sha256(p) for p in listify(pre) if Path(p).is_file()])
             k = _key(prev=k, n_lm=n_lm, epochs=lm_epochs, max_vocab=max_vocab, bs=bs, seed=seed)
             r = _stage(log, f'finetune_lm{sfx}', k, quiet, lambda: _saved(out, *ulmfit_finetune_lm(
                 out, imdb, pre, n_lm, lm_epochs, bs=bs, max_vocab=max_vocab, backwards=bwd, seed=seed, device=device, quiet=quiet)))
