@@ -93,16 +93,17 @@ def _names(o) -> list:
 
 @contextmanager
 def _flock(target:Path, shared:bool=False, wait:bool=True, create:bool=False):
-    "Hold an advisory lock on `target` (a lock file, created if `create`, or a folder); yields whether it is held."
+    "Hold an advisory lock on `target` (a lock file, created if `create`, or a folder); yields True when held, False when another holds it, None where there are no locks."
     fd = None
     if fcntl is not None:
         try: fd = os.open(target, (os.O_RDWR | os.O_CREAT) if create else os.O_RDONLY, 0o666)
         except OSError: pass                            # missing, or a read-only folder that cannot hold a lock file
     try:
-        held = False
+        held = None
         if fd is not None:
             try: fcntl.flock(fd, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | (0 if wait else fcntl.LOCK_NB)); held = True
-            except BlockingIOError: pass
+            except BlockingIOError: held = False        # taken (only without `wait`)
+            except OSError: pass                        # a file system without locks (some network drives): as on Windows
         yield held
     finally:
         if fd is not None: os.close(fd)                 # closing releases the lock (so does the process's death)
@@ -179,7 +180,7 @@ class ExportWriter:
         self.committed = True
         (p/_PENDING).unlink(missing_ok=True)
         with _flock(p, wait=False) as alone:            # no reader in the middle of loading: earlier exports' files can go
-            if alone or fcntl is None:
+            if alone is not False:                        # (where there are no locks, readers retry instead)
                 for n in stale:
                     try: (p/n).unlink(missing_ok=True)
                     except OSError: pass                  # (Windows) a reader has it open: a later export removes it
