@@ -15,6 +15,15 @@ each in a fresh process (fastai in its own venv, `bench/setup_fastai.sh`). Token
 
 Prints a table and `RESULT lm_train_<config> textlib=<tok/s> fastai=<tok/s> ratio=<x> tokens/s` lines.
 `--worker textlib` is the textlib side (called by this script).
+
+    python bench/lm_train.py --corpus imdb --adaptive [--reps 3] [--small-batches 40]
+
+The adaptive-softmax rows (issue 22): the main job's language model (emb 200, hidden 400, 2 layers) on IMDb text (the
+first 20,000 reviews of a seeded shuffle of train/unsup to train, the next 200 to validate, a 30,000-word vocabulary),
+three sides per seed: fastai with its full softmax for N batches; textlib with the full softmax for N batches; textlib
+with the adaptive softmax (cut-offs 2,000 and 10,000, head tied) for the *same wall time* as fastai's N batches
+(`--seconds`, one-cycle driven by the clock). Tokens/s of each, and the validation perplexity each reaches in that time.
+Prints `RESULT lm_train_adaptive textlib=<tok/s> fastai=<tok/s> ratio=<x> tokens/s` and the perplexities.
 """
 import argparse, json, math, os, resource, statistics, subprocess, sys, time
 from pathlib import Path
@@ -54,6 +63,26 @@ def prepare(out:Path, bs:int):
     (out/'meta.json').write_text(json.dumps(meta))
     return meta
 
+def prepare_imdb(out:Path, bs:int, n_train:int=20000, n_valid:int=200):
+    "IMDb's train/unsup reviews (shuffled with seed 0): the first `n_train` to train on, the next `n_valid` to validate; a 30,000-word vocabulary."
+    import numpy as np
+    from textlib.core import untar_data, URLs
+    from textlib.text import get_text_files, tokenize_files, Numericalize
+    if (out/'meta.json').exists(): return json.loads((out/'meta.json').read_text())
+    files = get_text_files(untar_data(URLs.IMDB)/'train'/'unsup')
+    order = np.random.default_rng(0).permutation(len(files))[:n_train + n_valid]
+    corpus = tokenize_files([files[i] for i in order])
+    num = Numericalize.from_counts(corpus.count(range(n_train)), 3, 30000)
+    ids = corpus.numericalize(num)
+    out.mkdir(parents=True, exist_ok=True)
+    meta = {'vocab_sz': len(num), 'corpus': 'imdb'}
+    for name, idx in (('train', range(n_train)), ('valid', range(n_train, n_train + n_valid))):
+        st = np.concatenate([ids[i] for i in idx]).astype(np.int64)
+        st = st[:(len(st) - 1) // bs * bs + 1]
+        np.save(out/f'{name}.npy', st); meta[f'{name}_tokens'] = len(st)
+    num.save(out/'vocab.json'); (out/'meta.json').write_text(json.dumps(meta))
+    return meta
+
 # ---------------------------------------------------------------- textlib worker
 class _Limited:
     "The first `n` batches of a loader, with `len` n (so one-cycle spans exactly them)."
@@ -79,7 +108,8 @@ def textlib_worker(args):
         if n > len(dl): raise SystemExit(f'asked for {n} {k} batches, the stream has {len(dl)}')
         return _Limited(dl, n or len(dl))
     dls = TextDataLoaders(mk('train', args.batches), mk('valid', args.valid_batches), num=num, vocab=num.vocab, is_lm=True)
-    config = dict(awd_lstm_lm_config, emb_sz=args.emb, n_hid=args.hid, n_layers=args.layers)
+    config = dict(awd_lstm_lm_config, emb_sz=args.emb, n_hid=args.hid, n_layers=args.layers,
+                  cutoffs=[2000, 10000] if args.decoder == 'adaptive' else None)
     torch.manual_seed(args.seed)
     learn = language_model_learner(dls, config, drop_mult=args.drop_mult, clip=args.clip or None, device='cpu')
 
@@ -107,25 +137,29 @@ def textlib_worker(args):
         return {'batch_times': timer.times}
     with learn.no_logging():
         t0 = time.perf_counter()
-        learn.fit_one_cycle(1, args.lr, wd=args.wd, cbs=[timer, SkipValidation()])
+        if args.seconds:   # the same wall time as another run: one-cycle over the clock
+            from textlib.schedule import TimeBudget
+            learn.fit_one_cycle(1, args.lr, wd=args.wd, cbs=[timer, SkipValidation(), TimeBudget(args.seconds / 60)])
+        else: learn.fit_one_cycle(1, args.lr, wd=args.wd, cbs=[timer, SkipValidation()])
         train_time = time.perf_counter() - t0
         t0 = time.perf_counter()
-        val_loss, val_acc, val_ppl = learn.validate()
+        vals = learn.validate()
+        val_loss, val_acc, val_ppl = (vals[0], float('nan'), vals[1]) if len(vals) == 2 else vals   # adaptive: no accuracy
         val_time = time.perf_counter() - t0
     n, warm = len(timer.times), sum(timer.times[2:])
     k_last = max(1, math.ceil(0.1 * n))
     return {'checksums': timer.ck, 'batch_times': timer.times, 'tokens_per_s': sum(timer.ntok[2:]) / warm,
             'train_loss_last': sum(timer.losses[-k_last:]) / k_last, 'val_loss': float(val_loss), 'val_acc': float(val_acc),
             'val_ppl': float(val_ppl), 'peak_rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-            'torch_version': torch.__version__, 'train_time_s': train_time, 'val_time_s': val_time}
+            'torch_version': torch.__version__, 'train_time_s': train_time, 'val_time_s': val_time, 'n_batches': n}
 
 # ---------------------------------------------------------------- orchestration
-def run_one(lib, args, cfg, n_batches, seed):
+def run_one(lib, args, cfg, n_batches, seed, extra=()):
     common = ['--data', str(args.data), '--emb', str(cfg['emb']), '--hid', str(cfg['hid']), '--layers', str(cfg['layers']),
               '--bs', str(args.bs), '--bptt', str(args.bptt), '--batches', str(n_batches), '--valid-batches', str(args.valid_batches),
               '--lr', str(args.lr), '--wd', '0.01', '--drop-mult', str(args.drop_mult), '--clip', '0.1', '--seed', str(seed),
               '--threads', str(args.threads)]
-    cmd = ([sys.executable, __file__, '--worker', 'textlib'] if lib == 'textlib' else [str(FASTAI_PY), str(_HERE/'lm_train_fastai.py')]) + common
+    cmd = ([sys.executable, __file__, '--worker', 'textlib'] if lib == 'textlib' else [str(FASTAI_PY), str(_HERE/'lm_train_fastai.py')]) + common + list(extra)
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode != 0: raise RuntimeError(f'{lib} worker failed:\n{r.stderr[-3000:]}')
     return json.loads(r.stdout.strip().splitlines()[-1])
@@ -142,12 +176,16 @@ def main():
     p.add_argument('--lr', type=float, default=2e-3); p.add_argument('--wd', type=float, default=0.01)
     p.add_argument('--drop-mult', type=float, default=1.0); p.add_argument('--clip', type=float, default=0.1)
     p.add_argument('--seed', type=int, default=0); p.add_argument('--threads', type=int, default=2)
+    p.add_argument('--corpus', choices=['wikitext2', 'imdb'], default='wikitext2'); p.add_argument('--adaptive', action='store_true')
+    p.add_argument('--decoder', choices=['full', 'adaptive'], default='full'); p.add_argument('--seconds', type=float, default=None)
     args = p.parse_args()
     if args.worker:
         res = textlib_worker(args)
         print(json.dumps(res), flush=True); return
     if not FASTAI_PY.exists(): raise SystemExit(f'no fastai venv at {FASTAI_PY}: run bash bench/setup_fastai.sh')
-    meta = prepare(args.data, args.bs)
+    if args.corpus == 'imdb' and args.data == p.get_default('data'): args.data = args.data.parent/'lm_data_imdb'
+    meta = (prepare_imdb if args.corpus == 'imdb' else prepare)(args.data, args.bs)
+    if args.adaptive: return adaptive_rows(args, meta)
     print(f"data: WikiText-2 valid {meta['train_tokens']:,} tokens (train), test {meta['valid_tokens']:,} (valid), vocab {meta['vocab_sz']:,}")
     rows, results = [], {}
     for name in args.configs.split(','):
@@ -169,5 +207,31 @@ def main():
         print(f'  val loss mean (range over seeds): textlib {tl:.4f} ({ts:.4f})  fastai {fl:.4f} ({fs:.4f})')
         print(f'  peak RSS median: textlib {statistics.median(r["peak_rss_mb"] for r in t):.0f} MB  fastai {statistics.median(r["peak_rss_mb"] for r in f):.0f} MB\n')
         print(f'RESULT lm_train_{name} textlib={tt:.1f} fastai={ft:.1f} ratio={tt/ft:.2f} tokens/s', flush=True)
+
+def adaptive_rows(args, meta):
+    "fastai full softmax (N batches), textlib full softmax (N batches), textlib adaptive (fastai's wall time), per seed."
+    cfg, n = CONFIGS['small'], args.small_batches
+    print(f"data: {meta.get('corpus', 'wikitext2')}, {meta['train_tokens']:,} training tokens, {meta['valid_tokens']:,} validation, vocab {meta['vocab_sz']:,}")
+    res = {}
+    for rep in range(args.reps):
+        f = run_one('fastai', args, cfg, n, rep)
+        t = run_one('textlib', args, cfg, n, rep)
+        budget = f['train_time_s']
+        big = min(meta['train_tokens'] // (args.bs * args.bptt) - 1, 100 * n)
+        a = run_one('textlib', args, cfg, big, rep, extra=['--decoder', 'adaptive', '--seconds', f'{budget:.3f}'])
+        for k, r in (('fastai full', f), ('textlib full', t), ('textlib adaptive', a)):
+            res.setdefault(k, []).append(r)
+            print(f"seed {rep} {k:17s} {r['tokens_per_s']:7.0f} tok/s  {r.get('n_batches', r.get('n_train_batches'))} batches in "
+                  f"{r['train_time_s']:.1f} s  val perplexity {math.exp(r['val_loss']):.1f}", flush=True)
+    med = lambda k, f: statistics.median(f(r) for r in res[k])
+    print('\n| side | tokens/s (median) | batches | train time (s) | validation perplexity |\n|---|---|---|---|---|')
+    for k in res:
+        print(f"| {k} | {med(k, lambda r: r['tokens_per_s']):,.0f} | {med(k, lambda r: r.get('n_batches', r.get('n_train_batches'))):.0f} | "
+              f"{med(k, lambda r: r['train_time_s']):.1f} | {med(k, lambda r: math.exp(r['val_loss'])):.1f} |")
+    ta, tf, ff = (med(k, lambda r: r['tokens_per_s']) for k in ('textlib adaptive', 'textlib full', 'fastai full'))
+    print(f"RESULT lm_train_adaptive textlib={ta:.1f} fastai={ff:.1f} ratio={ta/ff:.2f} tokens/s")
+    print(f"RESULT lm_train_full_imdb textlib={tf:.1f} fastai={ff:.1f} ratio={tf/ff:.2f} tokens/s")
+    print(f"RESULT lm_train_adaptive_ppl textlib={med('textlib adaptive', lambda r: math.exp(r['val_loss'])):.1f} "
+          f"fastai={med('fastai full', lambda r: math.exp(r['val_loss'])):.1f} perplexity_at_equal_time")
 
 if __name__ == '__main__': main()

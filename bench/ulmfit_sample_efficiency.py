@@ -1,56 +1,30 @@
 """ulmfit_sample_efficiency: IMDb test accuracy from 100, 1,000 and 5,000 labelled reviews, for three models, in one run.
 
-    python bench/ulmfit_sample_efficiency.py [--out DIR] [--labels 100,1000,5000] [--n-test 5000] [--n-lm 1000]
-    python bench/ulmfit_sample_efficiency.py --lm-from ~/.textlib/runs/ulmfit-imdb   # stages 1-2 of a `textlib ulmfit` run
+    python bench/ulmfit_sample_efficiency.py [--minutes 15] [--labels 100,1000,5000] [--n-test 5000] [--out DIR]
 
-The ULMFiT paper's claim, on the CPU we have. The same labelled reviews (the first n/2 files of `train/pos` and
-`train/neg`, sorted names) and the same fixed test subset (the first `n_test`/2 of `test/pos` and `test/neg`) for:
+The ULMFiT paper's claim, on the CPU we have, at a time budget. The same labelled reviews (the first n/2 files of
+`train/pos` and `train/neg`, sorted names) and the same fixed test subset (the first `n_test`/2 of `test/pos` and
+`test/neg`) for:
   (a) TF-IDF (words and bigrams, sublinear tf) + logistic regression, its C chosen by 5-fold cross-validation on the
       labelled reviews (scikit-learn): the classic baseline;
   (b) the AWD-LSTM classifier from scratch: textlib's classifier, random weights, the same size and vocabulary as (c),
-      trained with one-cycle (lr 3e-3, everything unfrozen) for as many epochs as (c);
-  (c) ULMFiT: `ulmfit_pretrain` (WikiText-2), `ulmfit_finetune_lm` (IMDb's train/{pos,neg,unsup} texts, never test/),
-      then `ulmfit_classifier` (gradual unfreezing, STLR, discriminative rates). With `--lm-from DIR`, stages 1 and 2
-      are those of the `textlib ulmfit` run in DIR (12c's slow cell leaves its default run in ~/.textlib/runs/ulmfit-imdb):
-      the same recipe, not computed twice.
-Epochs grow as the labelled set shrinks, so that each classifier takes a few hundred steps: (4,4,4,8) epochs for 100
-labels (batch 16), (1,1,1,3) for 1,000 (batch 32), (1,1,1,2) for 5,000 (batch 64). Every finished piece is recorded in
-OUT/stages.json and reused by a re-run (a run killed in the middle resumes).
-Training skips the per-epoch validation (it would score the 5,000 test reviews after every epoch): each model is
-scored once, at the end. Prints a markdown table, writes bench/ulmfit_sample_efficiency.json and .png, and ends with `RESULT` lines.
+      everything trainable, one-cycle at 3e-3 for the *whole* budget (it has no language model to train);
+  (c) ULMFiT: `run_ulmfit` (12c) with `--minutes`: the language model on IMDb's own reviews (never test/), then the
+      classifier; the language model is trained once per budget and shared by the label counts (its stage key does not
+      depend on them). At 15 minutes and seed 42 the run starts from a copy of 12c's main job (`~/.textlib/runs/ulmfit-imdb`),
+      whose 1,000-label run it is.
+Every finished piece is recorded in OUT/stages.json and reused by a re-run. Prints a markdown table, writes
+bench/ulmfit_sample_efficiency.json (with the budget in its records) and .png, and ends with `RESULT` lines.
 """
 import argparse, json, os, shutil, sys, time
 from pathlib import Path
 _HERE = Path(__file__).resolve().parent   # keep bench/ off sys.path: no script here may shadow a stdlib module
 sys.path[:] = [p for p in sys.path if Path(p or os.curdir).resolve() != _HERE]
 
-def plan(n):
-    "Batch size and gradual-unfreezing epochs for `n` labelled reviews."
-    return (16, (4, 4, 4, 8)) if n <= 200 else (32, (1, 1, 1, 3)) if n <= 2000 else (64, (1, 1, 1, 2))
-
-def no_validation():
-    "A callback that skips the per-epoch validation: only the final `get_preds` on the test subset counts (and it is what takes time)."
-    from textlib.learner import Callback, CancelValidateException
-    class NoValidation(Callback):
-        fitting = False
-        def before_fit(self): self.fitting = True
-        def after_fit(self): self.fitting = False
-        def before_validate(self):
-            if self.fitting: raise CancelValidateException()   # `get_preds` afterwards still runs
-    return NoValidation()
-
-def lm_from_run(run, out) -> dict:
-    "The stages of the `textlib ulmfit` run in folder `run`, its stage-1 and stage-2 models copied into `out/models`."
-    from textlib.ulmfit import StageLog
-    src = Path(run).expanduser(); stages = StageLog(src).read()
-    if 'finetune_lm' not in stages: raise SystemExit(f"{src}/stages.json has no finished stage 2 (finetune_lm)")
-    (Path(out)/'models').mkdir(parents=True, exist_ok=True)
-    for name in (stages['pretrain']['name'], stages['finetune_lm']['name']):
-        for ext in ('.safetensors', '.vocab.json'): shutil.copy2(src/'models'/(name + ext), Path(out)/'models'/(name + ext))
-    return stages
+MAIN_JOB = Path('~/.textlib/runs/ulmfit-imdb').expanduser()   # 12c's slow cell: `run_ulmfit` with its defaults
 
 def read_reviews(imdb, split, n_per_class):
-    "Texts and labels of the first `n_per_class` files of `split/neg` and `split/pos`, the order `from_folder` uses."
+    "Texts and labels of the first `n_per_class` files of `split/neg` and `split/pos`, the order `imdb_split` uses."
     from textlib.text import get_text_files, read_text
     texts, labels = [], []
     for c in ('neg', 'pos'):
@@ -67,79 +41,66 @@ def tfidf(imdb, n, n_test):
     clf = LogisticRegressionCV(Cs=10, cv=5, max_iter=2000).fit(vec.fit_transform(xt), yt)
     return dict(accuracy=float((clf.predict(vec.transform(xv)) == yv).mean()), n_test=len(yv))
 
-def scratch(out, imdb, enc, n, n_test, seed, quiet):
-    import torch
+def scratch(out, imdb, run, n, n_test, minutes, seed):
+    "The same classifier from random weights, on the ULMFiT run's vocabulary, trained for the whole budget."
     from textlib.core import set_seed
-    from textlib.text import Numericalize, TextDataLoaders
-    from textlib.ulmfit import text_classifier_learner
-    from textlib.lm import read_pretrained, awd_lstm_sizes
+    from textlib.text import Numericalize
+    from textlib.schedule import TimeBudget
+    from textlib.ulmfit import imdb_split, _clas_dls, text_classifier_learner, test_accuracy, ulmfit_lm_config
     set_seed(seed)
-    bs, epochs = plan(n)
-    sd, vocab = read_pretrained(enc, out/'models')
-    sizes = {k: v for k, v in awd_lstm_sizes(sd).items() if k != 'vocab_sz'}
-    dls = TextDataLoaders.from_folder(imdb, valid='test', n_per_folder=n // 2, n_valid_per_folder=n_test // 2, bs=bs, seed=seed,
-                                      vocab=Numericalize(vocab), progress=False)
+    split = imdb_split(imdb, n // 2, 250, n_test // 2)
+    vocab = Numericalize.load(run/'models'/'imdb_lm.vocab.json')
+    dls = _clas_dls(out, split, ('labels', 'valid'), vocab, 32, seed, False)
+    sizes = {k: ulmfit_lm_config[k] for k in ('emb_sz', 'n_hid', 'n_layers')}
     learn = text_classifier_learner(dls, config=sizes, path=out)
-    with learn.no_logging(): learn.fit_one_cycle(sum(epochs), 3e-3, cbs=no_validation())
-    probs, targs = learn.get_preds()
-    return dict(accuracy=float((probs.argmax(1) == targs).float().mean()), n_test=len(targs))
+    with learn.no_logging(): learn.fit_one_cycle(1000, 3e-3, cbs=TimeBudget(minutes))
+    acc, _, targs = test_accuracy(learn, split)
+    return dict(accuracy=acc, n_test=len(targs))
 
-def ulmfit(out, imdb, enc, n, n_test, seed, quiet):
-    from textlib.ulmfit import ulmfit_classifier
-    bs, epochs = plan(n)
-    learn = ulmfit_classifier(out, imdb, enc, n // 2, n_test // 2, epochs=epochs, bs=bs, seed=seed, quiet=quiet,
-                               cbs=no_validation())
-    probs, targs = learn.get_preds()
-    return dict(accuracy=float((probs.argmax(1) == targs).float().mean()), n_test=len(targs))
+def ulmfit(run, imdb, n, n_test, minutes, seed):
+    from textlib.ulmfit import run_ulmfit
+    res = run_ulmfit(run, imdb, minutes=minutes, n_labels=n // 2, n_test=n_test // 2, seed=seed, quiet=True)
+    return dict(accuracy=res['classifier accuracy'], n_test=res['stages']['classifier']['n_test'])
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--out', default=str(Path.home()/'.cache/textlib-bench/ulmfit'))
+    ap.add_argument('--minutes', type=float, default=15)
     ap.add_argument('--labels', default='100,1000,5000')
     ap.add_argument('--n-test', type=int, default=5000)
-    ap.add_argument('--n-lm', type=int, default=1000, help='reviews per folder of train/{pos,neg,unsup} for stage 2')
-    ap.add_argument('--pretrain-epochs', type=int, default=3)
-    ap.add_argument('--lm-epochs', type=int, default=2)
-    ap.add_argument('--lm-from', default=None, help='reuse stages 1 and 2 of the `textlib ulmfit` run in this folder')
     ap.add_argument('--seed', type=int, default=42)
     ap.add_argument('--quiet', action='store_true')
     a = ap.parse_args()
     from textlib.core import untar_data, URLs
-    from textlib.ulmfit import StageLog, ulmfit_pretrain, ulmfit_finetune_lm, _stage, _key
+    from textlib.ulmfit import StageLog, _stage, _key, code_key
     out, imdb = Path(a.out), untar_data(URLs.IMDB)
-    log = StageLog(out)
-    if a.lm_from:   # the stage-2 encoder of a `textlib ulmfit` run, copied into OUT/models
-        lm_stages = lm_from_run(a.lm_from, out)
-        enc, k2 = lm_stages['finetune_lm']['name'], lm_stages['finetune_lm']['key']
-    else:
-        k1 = _key(stage='pretrain', epochs=a.pretrain_epochs, seed=a.seed)
-        _stage(log, 'pretrain', k1, a.quiet, lambda: dict(zip(('name', 'valid'), ulmfit_pretrain(out, epochs=a.pretrain_epochs, seed=a.seed, quiet=a.quiet))))
-        k2 = _key(prev=k1, n_lm=a.n_lm, epochs=a.lm_epochs, seed=a.seed)
-        enc = _stage(log, 'finetune_lm', k2, a.quiet, lambda: dict(zip(('name', 'valid'), ulmfit_finetune_lm(
-            out, imdb, 'pretrained', a.n_lm, a.lm_epochs, max_vocab=30000, seed=a.seed, quiet=a.quiet))))['name']
-        lm_stages = log.read()
+    log, run = StageLog(out), out/f'ulmfit-{a.minutes:g}min'
+    if (a.minutes, a.seed, a.n_test) == (15, 42, 5000) and not run.exists() and (MAIN_JOB/'stages.json').exists():
+        shutil.copytree(MAIN_JOB, run)   # 12c's main job is this run at 1,000 labels: its stages are reused where their keys (arguments and code) match
     rows = {}
     for n in [int(x) for x in a.labels.split(',')]:
         for model, fn in (('tfidf', lambda: tfidf(imdb, n, a.n_test)),
-                          ('scratch', lambda: scratch(out, imdb, enc, n, a.n_test, a.seed, a.quiet)),
-                          ('ulmfit', lambda: ulmfit(out, imdb, enc, n, a.n_test, a.seed, a.quiet))):
-            r = _stage(log, f'{model}_{n}', _key(prev=k2, model=model, n=n, n_test=a.n_test, seed=a.seed), a.quiet, fn)
+                          ('ulmfit', lambda: ulmfit(run, imdb, n, a.n_test, a.minutes, a.seed)),
+                          ('scratch', lambda: scratch(out, imdb, run, n, a.n_test, a.minutes, a.seed))):
+            k = _key(code=code_key(), model=model, n=n, n_test=a.n_test, minutes=a.minutes, seed=a.seed)
+            r = _stage(log, f'{model}_{n}_{a.minutes:g}min', k, a.quiet, fn)
             rows.setdefault(n, {})[model] = (r['accuracy'], r['seconds'])
     names = {'tfidf': 'TF-IDF + logistic regression', 'scratch': 'AWD-LSTM from scratch', 'ulmfit': 'ULMFiT'}
-    print(f"\nIMDb test accuracy on {a.n_test:,} test reviews (stage 1 {lm_stages['pretrain']['seconds']/60:.1f} min, "
-          f"stage 2 {lm_stages['finetune_lm']['seconds']/60:.1f} min, shared by every ULMFiT row)\n")
+    print(f"\nIMDb test accuracy on {a.n_test:,} test reviews, {a.minutes:g}-minute budget\n")
     print('| labelled reviews | ' + ' | '.join(names.values()) + ' |'); print('|---|---|---|---|')
     for n, r in rows.items(): print(f'| {n:,} | ' + ' | '.join(f'{r[m][0]:.1%} ({r[m][1]/60:.1f} min)' for m in names) + ' |')
-    results = dict(n_test=a.n_test, stage_minutes={k: round(lm_stages[k]['seconds'] / 60, 2) for k in ('pretrain', 'finetune_lm')},
-                   accuracy={str(n): {m: v[0] for m, v in r.items()} for n, r in rows.items()},
-                   minutes={str(n): {m: round(v[1] / 60, 2) for m, v in r.items()} for n, r in rows.items()})
-    (_HERE/'ulmfit_sample_efficiency.json').write_text(json.dumps(results, indent=1))   # committed: 12c plots it
+    js = _HERE/'ulmfit_sample_efficiency.json'
+    results = json.loads(js.read_text()) if js.exists() else {}
+    results.setdefault('budgets', {})
+    results['budgets'][f'{a.minutes:g}'] = dict(n_test=a.n_test, accuracy={str(n): {m: v[0] for m, v in r.items()} for n, r in rows.items()},
+                                                 minutes={str(n): {m: round(v[1] / 60, 2) for m, v in r.items()} for n, r in rows.items()})
+    js.write_text(json.dumps(results, indent=1))   # committed: 12c plots it
     import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot as plt
     fig, ax = plt.subplots(figsize=(5, 3.2))
     for m in names: ax.plot(list(rows), [rows[n][m][0] for n in rows], 'o-', label=names[m])
     ax.set_xscale('log'); ax.set_xlabel('labelled training reviews'); ax.set_ylabel(f'test accuracy ({a.n_test:,} reviews)'); ax.legend(fontsize=8)
-    fig.tight_layout(); fig.savefig(_HERE/'ulmfit_sample_efficiency.png', dpi=100)
+    fig.tight_layout(); fig.savefig(_HERE/f'ulmfit_sample_efficiency_{a.minutes:g}min.png', dpi=100)
     for n, r in rows.items():
-        print(f"RESULT ulmfit_sample_efficiency_{n} ulmfit={r['ulmfit'][0]:.4f} scratch={r['scratch'][0]:.4f} tfidf={r['tfidf'][0]:.4f} accuracy")
+        print(f"RESULT ulmfit_sample_efficiency_{n}_{a.minutes:g}min ulmfit={r['ulmfit'][0]:.4f} scratch={r['scratch'][0]:.4f} tfidf={r['tfidf'][0]:.4f} accuracy")
 
 if __name__ == '__main__': main()

@@ -14,8 +14,8 @@ from .hooks import Hook
 # %% auto #0
 __all__ = ['awd_lstm_lm_config', 'awd_lstm_clas_config', 'ModelResetter', 'cross_entropy_flat', 'accuracy_flat', 'LSTMCell',
            'GRUCell', 'RNNLayer', 'RNNRegularizer', 'dropout_mask', 'RNNDropout', 'EmbeddingDropout', 'WeightDropout',
-           'AWD_LSTM', 'LinearDecoder', 'SequentialRNN', 'get_language_model', 'awd_lstm_lm_split', 'awd_lstm_encoder',
-           'awd_lstm_clas_split']
+           'AWD_LSTM', 'LinearDecoder', 'SequentialRNN', 'TiedAdaptiveHead', 'AdaptiveDecoder', 'adaptive_loss',
+           'lm_log_probs', 'get_language_model', 'awd_lstm_lm_split', 'awd_lstm_encoder', 'awd_lstm_clas_split']
 
 # %% ../nbs/12a_awd_lstm.ipynb #5ba10c2f
 class ModelResetter(Callback):
@@ -204,8 +204,45 @@ class SequentialRNN(nn.Sequential):
         for c in self.children():
             if hasattr(c, 'reset'): c.reset()
 
+# %% ../nbs/12a_awd_lstm.ipynb #fcef6e24
+class TiedAdaptiveHead(nn.Module):
+    "An adaptive softmax's head whose shortlist rows are the first rows of an embedding (tied), plus a learnt row per cluster."
+    def __init__(self, emb:nn.Embedding, # the encoder's embedding (its first `shortlist` rows are the head's)
+                 shortlist:int, n_clusters:int, bias:bool=True):
+        super().__init__()
+        self._emb, self.shortlist = [emb], shortlist   # in a list: not a submodule, so the weight is saved once (as the encoder's)
+        self.clusters = nn.Parameter(torch.empty(n_clusters, emb.embedding_dim).uniform_(-0.1, 0.1))
+        self.bias = nn.Parameter(torch.zeros(shortlist + n_clusters)) if bias else None
+    def forward(self, x): return F.linear(x, torch.cat([self._emb[0].weight[:self.shortlist], self.clusters]), self.bias)
+
+class AdaptiveDecoder(nn.Module):
+    "Output dropout, then an adaptive softmax (`nn.AdaptiveLogSoftmaxWithLoss`) over a frequency-sorted vocabulary; its head tied to the embedding."
+    def __init__(self, n_out:int, # vocabulary size (ids sorted by frequency)
+                 n_hid:int, # input size (the encoder's `emb_sz`)
+                 cutoffs:list, # the clusters' first ids, increasing (e.g. `[2000, 10000]`)
+                 output_p:float=0.1, # dropout on the encoder's output
+                 tie_encoder:nn.Embedding=None, # tie the head's shortlist to this embedding
+                 div_value:float=4.): # each cluster's projection is this many times smaller than the last
+        super().__init__()
+        self.asm = nn.AdaptiveLogSoftmaxWithLoss(n_hid, n_out, list(cutoffs), div_value=div_value, head_bias=True)
+        if tie_encoder is not None: self.asm.head = TiedAdaptiveHead(tie_encoder, cutoffs[0], len(cutoffs))
+        self.output_dp = RNNDropout(output_p)
+    def forward(self, x): return self.output_dp(x)   # the loss (`adaptive_loss`) and `log_prob` take it from here
+    def loss(self, h, targ): "Mean negative log-likelihood of `targ` given hidden states `h`."; return self.asm(h.reshape(-1, h.shape[-1]), targ.reshape(-1)).loss
+    def log_prob(self, h): "Log-probabilities of the whole vocabulary, `h.shape[:-1] x vocab`."; return self.asm.log_prob(h.reshape(-1, h.shape[-1])).view(*h.shape[:-1], -1)
+
+class adaptive_loss:
+    "The loss function of a language model whose decoder is an `AdaptiveDecoder` (its output is hidden states, not logits)."
+    def __init__(self, model): self.model = model
+    def __call__(self, pred, targ): return self.model[1].loss(pred, targ)
+
+def lm_log_probs(model, out):
+    "Log-probabilities over the vocabulary from a language model's output, whatever its decoder."
+    dec = model[1]
+    return dec.log_prob(out) if isinstance(dec, AdaptiveDecoder) else F.log_softmax(out.float(), -1)
+
 # %% ../nbs/12a_awd_lstm.ipynb #bc8f8a74
-awd_lstm_lm_config = dict(emb_sz=400, n_hid=1152, n_layers=3, pad_token=1, bias=True, tie_weights=True,
+awd_lstm_lm_config = dict(emb_sz=400, n_hid=1152, n_layers=3, pad_token=1, bias=True, tie_weights=True, cutoffs=None,
                           output_p=0.1, hidden_p=0.15, input_p=0.25, embed_p=0.02, weight_p=0.2)
 awd_lstm_clas_config = dict(emb_sz=400, n_hid=1152, n_layers=3, pad_token=1,
                             output_p=0.4, hidden_p=0.3, input_p=0.4, embed_p=0.05, weight_p=0.5)
@@ -217,10 +254,12 @@ def _dropped(config, drop_mult):
 def get_language_model(vocab_sz:int, # vocabulary size
                        config:dict=None, # model sizes and dropouts (default `awd_lstm_lm_config`)
                        drop_mult:float=1.): # multiplies every dropout probability
-    "An AWD-LSTM language model: `SequentialRNN(AWD_LSTM, LinearDecoder)`, decoder tied to the embedding."
+    "An AWD-LSTM language model, `SequentialRNN(AWD_LSTM, decoder)`: a `LinearDecoder`, or an `AdaptiveDecoder` when the config has `cutoffs`; tied to the embedding."
     cfg = _dropped({**awd_lstm_lm_config, **(config or {})}, drop_mult)
-    output_p, bias, tie = cfg.pop('output_p'), cfg.pop('bias'), cfg.pop('tie_weights')
+    output_p, bias, tie, cutoffs = cfg.pop('output_p'), cfg.pop('bias'), cfg.pop('tie_weights'), cfg.pop('cutoffs')
     enc = AWD_LSTM(vocab_sz, **cfg)
+    cutoffs = [c for c in (cutoffs or []) if c < vocab_sz - 1]   # a small vocabulary keeps the cut-offs that fit (none: a full softmax)
+    if cutoffs: return SequentialRNN(enc, AdaptiveDecoder(vocab_sz, enc.emb_sz, cutoffs, output_p, tie_encoder=enc.encoder if tie else None))
     return SequentialRNN(enc, LinearDecoder(vocab_sz, enc.emb_sz, output_p, tie_encoder=enc.encoder if tie else None, bias=bias))
 
 # %% ../nbs/12a_awd_lstm.ipynb #d6e03220

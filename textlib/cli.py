@@ -67,18 +67,21 @@ def _demo_args(p):
 
 def _ulmfit_args(p):
     p.add_argument('--out', default='ulmfit-imdb', help='folder for the models, the export and stages.json (a re-run reuses its finished stages)')
-    p.add_argument('--full', action='store_true', help='all of IMDb (stage 2: 75,000 texts; stage 3: 25,000 labelled reviews, tested on 25,000)')
+    p.add_argument('--minutes', type=_positive_float, default=15, help='training time of the whole run, shared by the stages (scoring the test reviews comes after)')
+    p.add_argument('--pretrained', nargs='+', metavar='MODEL', help="start the language model from 'wt103' (fastai's WikiText-103 model, downloaded once), "
+                   "'wikitext-2' (a stage 1 on WikiText-2 first), or WEIGHTS VOCAB files (fastai's or textlib's); default: random weights and GloVe")
+    p.add_argument('--pretrained-bwd', nargs=2, metavar=('WEIGHTS', 'VOCAB'), help='the backward model, with --backwards and files for --pretrained')
+    p.add_argument('--full', action='store_true', help='every labelled review (12,250 per class, 250 kept to validate) and all 25,000 test reviews')
     p.add_argument('--paper', action='store_true', help="the paper's model size (embeddings 400, hidden 1152, 3 layers) instead of the CPU size")
-    p.add_argument('--n-lm', type=_pos, default=1000, help='stage 2: reviews per folder of train/{pos,neg,unsup}')
-    p.add_argument('--n-labels', type=_pos, default=500, help='stage 3: labelled training reviews per class')
-    p.add_argument('--n-test', type=_pos, default=1000, help='stage 3: test reviews per class')
-    p.add_argument('--pretrain-epochs', type=_pos, default=3, help='stage 1 epochs on WikiText-2')
-    p.add_argument('--n-articles', type=_pos, default=None, help='stage 1: WikiText-2 articles (default: all 60)')
-    p.add_argument('--lm-epochs', type=_pos, default=2, help='stage 2 epochs (the first with the encoder frozen)')
-    p.add_argument('--bs', type=_pos, default=64, help='batch size')
-    p.add_argument('--backwards', action='store_true', help='also the backward models, and the forward+backward ensemble')
-    p.add_argument('--pretrained', nargs=2, metavar=('WEIGHTS', 'VOCAB'), help='skip stage 1: a pretrained language model')
-    p.add_argument('--pretrained-bwd', nargs=2, metavar=('WEIGHTS', 'VOCAB'), help='the backward one, with --backwards')
+    p.add_argument('--n-labels', type=_pos, default=500, help='labelled training reviews per class')
+    p.add_argument('--n-valid', type=_pos, default=250, help='validation reviews per class (from train/, kept out of the language model)')
+    p.add_argument('--n-test', type=_pos, default=2500, help='test reviews per class')
+    p.add_argument('--lm-share', type=_positive_float, default=0.7, help="the language model's share of the time")
+    p.add_argument('--no-glove', action='store_true', help='start the embedding from random weights only (no GloVe)')
+    p.add_argument('--recipe', choices=['all', 'gradual'], default='all', help="classifier: everything trainable (one-cycle) or ULMFiT's gradual unfreezing")
+    p.add_argument('--bs', type=_pos, default=64, help="the language model's batch size")
+    p.add_argument('--clas-bs', type=_pos, default=32, help="the classifier's batch size")
+    p.add_argument('--backwards', action='store_true', help='also the backward models (the time is shared), and the forward+backward ensemble')
     p.add_argument('--device', default=None, help="'cpu', 'cuda'... (default: a GPU when there is one)")
     p.add_argument('--seed', type=_count, default=42, help='random seed')
     p.add_argument('--quiet', action='store_true', help='print only the summary')
@@ -168,11 +171,16 @@ def _stream(texts, n:int, waiting, out, run, show) -> int:
 def ulmfit_cli(a):
     "`textlib ulmfit`: `run_ulmfit` with the command line's options."
     from textlib.awdlstm import awd_lstm_lm_config
-    from textlib.ulmfit import run_ulmfit
-    n = (lambda v: None) if a.full else (lambda v: v)
-    run_ulmfit(a.out, pretrained=a.pretrained, pretrained_bwd=a.pretrained_bwd, config=awd_lstm_lm_config if a.paper else None,
-               pretrain_epochs=a.pretrain_epochs, n_articles=a.n_articles, n_lm=n(a.n_lm), lm_epochs=a.lm_epochs, n_labels=n(a.n_labels), n_test=n(a.n_test),
-               bs=a.bs, backwards=a.backwards, seed=a.seed, device=a.device, quiet=a.quiet)
+    from textlib.ulmfit import run_ulmfit, ulmfit_lm_config
+    pre = a.pretrained
+    if pre is not None and len(pre) == 1 and pre[0] not in ('wt103', 'wikitext-2'):
+        raise SystemExit(f"textlib ulmfit: --pretrained takes 'wt103', 'wikitext-2', or two files WEIGHTS VOCAB, not {pre[0]!r}")
+    if pre is not None and len(pre) > 2: raise SystemExit(f"textlib ulmfit: --pretrained takes one name or two files, not {len(pre)} arguments")
+    if not a.lm_share < 1: raise SystemExit(f"textlib ulmfit: --lm-share must be below 1, not {a.lm_share}")
+    run_ulmfit(a.out, minutes=a.minutes, pretrained=None if pre is None else pre[0] if len(pre) == 1 else tuple(pre), pretrained_bwd=a.pretrained_bwd,
+               config=dict(awd_lstm_lm_config, cutoffs=ulmfit_lm_config['cutoffs']) if a.paper else None, lm_share=a.lm_share, glove=not a.no_glove,
+               n_labels=None if a.full else a.n_labels, n_valid=a.n_valid, n_test=None if a.full else a.n_test, recipe=a.recipe,
+               clas_bs=a.clas_bs, bs=a.bs, backwards=a.backwards, seed=a.seed, device=a.device, quiet=a.quiet)
 
 _LOAD_ERRORS = (OSError, ValueError, RuntimeError)   # what a missing, foreign or damaged export raises (each names its file)
 
@@ -233,7 +241,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = ap.add_subparsers(dest='command', required=True, metavar='command')
     ap.commands = {}
     for f, name, h in [(_demo_args, 'demo', 'train a next-word model on HUMAN_NUMBERS and print its accuracy (seconds, no download)'),
-                       (_ulmfit_args, 'ulmfit', 'the three ULMFiT stages on IMDb: test accuracy, an exported classifier (about 15 min on 2 cores; torchrun for several processes)'),
+                       (_ulmfit_args, 'ulmfit', 'ULMFiT on IMDb in --minutes (default 15): a language model, then the classifier; test accuracy, an exported classifier (torchrun for several processes)'),
                        (_runs_args, 'runs', 'the run journal: list the runs, or compare some (table and plot)'),
                        (_predict_args, 'predict', 'labels of texts from an exported classifier'),
                        (_translate_args, 'translate', 'French to English with an exported translator')]:

@@ -300,6 +300,7 @@ class DataEntry:
     checksum:str|None=None # the official file's, 'sha256:...' (or 'md5:...' where the publisher gives only that); None: it changes over time
     mirror_sha256:str|None=None # SHA-256 of the copy textlib's figures were measured on, where it differs from the official file
     repack:str='' # why the official file cannot replace textlib's copy; if set, it is never downloaded
+    unchecked:str='' # why a file has no checksum at all (its publisher gives none): what vouches for it instead
     make:Callable|None=field(default=None, repr=False) # builds the folder locally instead of downloading
 
 # %% ../nbs/00_core.ipynb #46aaf9a7
@@ -328,6 +329,10 @@ class URLs:
     IMAGENET_CLASSES = DataEntry('imagenet_class_index',
         'https://s3.amazonaws.com/deep-learning-models/image-models/imagenet_class_index.json', 'imagenet_class_index.json',
         checksum='sha256:a1e7a966a1f601d39e4b43e119b3e7dd4a2ad3ea08cf69847cbaf021013767bc')
+    WT103_FWD = DataEntry('wt103-fwd', f'{_FASTAI}modelzoo/wt103-fwd.tgz', 'wt103-fwd.tgz', 'wt103-fwd',
+        unchecked="fast.ai publishes no checksum for its models; the archive's CRC, its layout and the weights' shapes are checked")
+    WT103_BWD = DataEntry('wt103-bwd', f'{_FASTAI}modelzoo/wt103-bwd.tgz', 'wt103-bwd.tgz', 'wt103-bwd',
+        unchecked="fast.ai publishes no checksum for its models; the archive's CRC, its layout and the weights' shapes are checked")
     HUMAN_NUMBERS = DataEntry('human_numbers', f'{_FASTAI}sample/human_numbers.tgz', 'human_numbers.tgz',
                               'human_numbers', make=make_human_numbers)
 

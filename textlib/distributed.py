@@ -131,4 +131,4 @@ class DistributedTrainer(Callback):
             m.total, m.count = t[0], int(t[1])
     def after_fit(self):
         self.dls.loaders[:2] = self.old[:2]
-        self.learn.ddp, self.learn.silent, self.active = None, self.was_silent, False
+        self.learn.ddp, self.learn.silent, self.active = None, getattr(self, 'was_silent', self.learn.silent), False   # also when before_fit failed

@@ -263,7 +263,7 @@ class JournalCallback(Callback):
         secs = row.pop('time', None); row.pop('epoch', None)
         try: self.j.log_epoch(self.run, self.epoch, {k: float(v) for k, v in row.items() if v is not None}, secs)
         except (ValueError, OSError, sqlite3.Error) as e: self._lost(e)
-    def after_cancel_fit(self): self.cancelled = True
+    def after_cancel_fit(self): self.cancelled = not getattr(self.learn, 'time_up', False)   # a spent `TimeBudget` is a normal end
     def after_fit(self):
         if self.run is None: return
         err = sys.exc_info()[1]   # `fit` calls after_fit from its `except` block when training fails

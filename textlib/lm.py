@@ -4,7 +4,7 @@
 
 # %% ../nbs/12b_lm_pretrain.ipynb #66cdc4c2
 from __future__ import annotations
-import json, pickle, re
+import gzip, json, pickle, re
 from pathlib import Path
 import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
 from fastcore.basics import patch
@@ -15,12 +15,13 @@ import textlib.schedule   # `Learner.fit_one_cycle`
 from .text import (Tokenizer, Numericalize, TextDataLoaders, tokenize_texts, read_wikitext,
                           UNK, PAD, BOS, FLD, TK_UP, TK_REP, TK_WREP)
 from .awdlstm import (get_language_model, awd_lstm_lm_config, awd_lstm_lm_split, ModelResetter,
-                             RNNRegularizer, cross_entropy_flat, accuracy_flat, awd_lstm_encoder)
+                             RNNRegularizer, cross_entropy_flat, accuracy_flat, awd_lstm_encoder,
+                             AdaptiveDecoder, adaptive_loss, lm_log_probs)
 
 # %% auto #0
-__all__ = ['fastai07_specials', 'awd_lstm_lm_config_cpu', 'wikitext_lm_dls', 'LMLearner', 'language_model_learner', 'sample_next',
-           'match_embeds', 'fastai_format', 'fastai_to_textlib', 'awd_lstm_sizes', 'load_fastai_lm',
-           'load_fastai_vocab', 'read_pretrained', 'pretrained_config']
+__all__ = ['fastai07_specials', 'awd_lstm_lm_config_cpu', 'wikitext_lm_dls', 'TextLearner', 'LMLearner', 'language_model_learner',
+           'sample_next', 'match_embeds', 'fastai_format', 'fastai_to_textlib', 'awd_lstm_sizes', 'load_fastai_lm',
+           'load_fastai_vocab', 'read_pretrained', 'wt103_files', 'pretrained_config', 'load_glove']
 
 # %% ../nbs/12b_lm_pretrain.ipynb #5df648dd
 def wikitext_lm_dls(path=None, # folder with `valid.txt` and `test.txt` (default: `untar_data(URLs.WIKITEXT_TINY)`)
@@ -43,33 +44,39 @@ def wikitext_lm_dls(path=None, # folder with `valid.txt` and `test.txt` (default
                                     var_bptt=True, seed=seed, backwards=backwards, path=path)
 
 # %% ../nbs/12b_lm_pretrain.ipynb #90d9f8f3
-class LMLearner(Learner):
-    "A `Learner` for language models: generation, encoder save/load, LM momentum defaults."
+class TextLearner(Learner):
+    "A `Learner` for AWD-LSTM text models (language models and classifiers): one-cycle with the text momentums."
     def fit_one_cycle(self, n_epoch:int, lr_max=None, moms=(0.8, 0.7, 0.8), **kwargs):
-        "`Learner.fit_one_cycle` with the language-model momentums."
+        "`Learner.fit_one_cycle` with the momentums ULMFiT and fastai use for text, 0.8 to 0.7 and back."
         return Learner.fit_one_cycle(self, n_epoch, lr_max, moms=moms, **kwargs)
+
+class LMLearner(TextLearner):
+    "A `TextLearner` for language models: generation, encoder save/load."
 
 def language_model_learner(dls, # language-model loaders with a `num` vocabulary (`TextDataLoaders`)
                            config:dict=None, # model sizes and dropouts (default `awd_lstm_lm_config`)
                            drop_mult:float=1., # multiplies all five dropouts
                            alpha:float=2., beta:float=1., # AR and TAR
                            clip:float=0.1, # gradient norm clipping (None: off)
-                           metrics=None, # default: accuracy and perplexity
+                           metrics=None, # default: accuracy and perplexity (perplexity alone with an adaptive softmax)
                            lr:float=2e-3, # default learning rate
-                           pretrained=None, # weights to start from: a name in `path/model_dir`, or `(weights, vocab)` files (see `read_pretrained`)
+                           pretrained=None, # weights to start from: 'wt103' (fastai's WikiText-103 model, `wt103_files`), a name in `path/model_dir`, or `(weights, vocab)` files (see `read_pretrained`)
                            **kwargs) -> LMLearner: # to `Learner` (`path`, `cbs`, `device`...)
     "An `LMLearner` training an AWD-LSTM language model on `dls`, optionally from pretrained weights."
     if not getattr(dls, 'is_lm', False): raise ValueError("language_model_learner needs language-model loaders (is_lm=True)")
     sd = None
+    if pretrained == 'wt103': pretrained = wt103_files(getattr(dls, 'backwards', False))
     if pretrained is not None:
         sd, old_vocab = read_pretrained(pretrained, Path(kwargs.get('path') or dls.path)/kwargs.get('model_dir', 'models'))
         config = pretrained_config(sd, config)
+        same_vocab = list(old_vocab) == list(dls.vocab)
         sd = match_embeds(sd, old_vocab, dls.vocab)
     model = get_language_model(len(dls.vocab), config, drop_mult)
-    if sd is not None: _load_lm_weights(model, sd)
+    if sd is not None: _load_lm_weights(model, sd, same_vocab)
     cbs = [ModelResetter(), RNNRegularizer(alpha, beta)] + ([GradientClip(clip)] if clip else []) + listify(kwargs.pop('cbs', None))
-    learn = LMLearner(dls, model, loss_func=cross_entropy_flat, opt_func=Adam, lr=lr, splitter=awd_lstm_lm_split,
-                      cbs=cbs, metrics=metrics if metrics is not None else [accuracy_flat, Perplexity()], **kwargs)
+    adaptive = isinstance(model[1], AdaptiveDecoder)   # its output is hidden states: the loss holds the softmax, no accuracy
+    learn = LMLearner(dls, model, loss_func=adaptive_loss(model) if adaptive else cross_entropy_flat, opt_func=Adam, lr=lr,
+                      splitter=awd_lstm_lm_split, cbs=cbs, metrics=metrics if metrics is not None else [Perplexity()] if adaptive else [accuracy_flat, Perplexity()], **kwargs)
     learn.config, learn.num = {**awd_lstm_lm_config, **(config or {})}, dls.num
     return learn
 
@@ -101,11 +108,11 @@ def predict(self:LMLearner, text:str, # the prompt
     banned = [i for i,w in enumerate(self.num.vocab) if w in (UNK, PAD) or w.startswith('xxfake')] if no_unk else []
     gen = torch.Generator().manual_seed(seed) if seed is not None else None
     self.model.eval(); self.model.reset()
-    logits = self.model(torch.as_tensor(ids, device=self.device)[None])[0, -1].cpu()
+    logits = lm_log_probs(self.model, self.model(torch.as_tensor(ids, device=self.device)[None]))[0, -1].cpu()
     out = list(ids)
     for _ in range(n_words):
         out.append(sample_next(logits, temperature, banned, gen))
-        logits = self.model(torch.tensor([[out[-1]]], device=self.device))[0, -1].cpu()
+        logits = lm_log_probs(self.model, self.model(torch.tensor([[out[-1]]], device=self.device)))[0, -1].cpu()
     self.model.reset()
     return self.num.decode(out) if decode else self.num.tokens(out)
 
@@ -238,6 +245,14 @@ def read_pretrained(pretrained, # a name (`path/name.safetensors` + `path/name.v
         raise ValueError(f"{vf} has {len(vocab):,} tokens but the embedding of {wf} has {sd['0.encoder.weight'].shape[0]:,} rows")
     return sd, vocab
 
+def wt103_files(backwards:bool=False) -> tuple:
+    "fastai's AWD-LSTM pretrained on WikiText-103 (`URLs.WT103_FWD` / `WT103_BWD`), downloaded once or read from `$TEXTLIB_DATA`: `(weights, vocab)` files."
+    folder = untar_data(URLs.WT103_BWD if backwards else URLs.WT103_FWD)
+    found = [sorted(folder.glob(f'*.{ext}')) for ext in ('pth', 'pkl')]
+    if [len(f) for f in found] != [1, 1]:
+        raise FileNotFoundError(f"{folder} should hold one .pth file (the weights) and one .pkl file (the vocabulary), as fastai's archive does; it holds {sorted(p.name for p in folder.iterdir())}")
+    return found[0][0], found[1][0]
+
 def pretrained_config(sd:dict, config:dict=None) -> dict:
     "`config` with the sizes of the language model weights `sd`; an explicit size that differs is an error."
     sizes = {k: v for k, v in awd_lstm_sizes(sd).items() if k != 'vocab_sz'}
@@ -245,11 +260,13 @@ def pretrained_config(sd:dict, config:dict=None) -> dict:
     if clash: raise ValueError("the pretrained weights do not fit the config: " + ', '.join(f'{k}={a} asked, {b} in the weights' for k, (a, b) in clash.items()))
     return {**(config or {}), **sizes}
 
-def _load_lm_weights(model:nn.Module, sd:dict):
-    "Load `sd` into a language model; only the decoder's bias may be missing (it then stays zero), and its tied weight."
-    res = model.load_state_dict(sd, strict=False)
-    tied = model[1].decoder.weight is model[0].encoder.weight
-    missing = [k for k in res.missing_keys if k != '1.decoder.bias' and not (tied and k == '1.decoder.weight')]
+def _load_lm_weights(model:nn.Module, sd:dict, same_vocab:bool=True):
+    "Load `sd` into a language model: the encoder must match; the decoder loads when it fits (same kind and shapes, and for an adaptive softmax the same vocabulary), else it starts fresh (its tied rows come with the embedding)."
+    own = model.state_dict()
+    dec = {k: v for k, v in sd.items() if k.startswith('1.')}
+    fits = all(k in own and own[k].shape == v.shape for k, v in dec.items()) and (same_vocab or not isinstance(model[1], AdaptiveDecoder))
+    res = model.load_state_dict({k: v for k, v in sd.items() if fits or not k.startswith('1.')}, strict=False)
+    missing = [k for k in res.missing_keys if not k.startswith('1.')]
     if missing or res.unexpected_keys: raise RuntimeError(f"pretrained weights do not match the model: missing {missing[:4]}, unexpected {res.unexpected_keys[:4]}")
 
 @patch
@@ -261,6 +278,20 @@ def save_lm(self:LMLearner, name:str): # file name without extension, in `path/m
     save_checkpoint(wf, self.model, extra=dict(kind='awd_lstm_lm'))
     self.dls.num.save(vf)
     return wf
+
+# %% ../nbs/12b_lm_pretrain.ipynb #eba8b987
+def load_glove(fname=None, # a GloVe text file, gzipped or not (default: GloVe 6B 50-d from the registry)
+               words=None) -> dict: # keep only these words (default: all)
+    "Word -> vector (float32 numpy) from a GloVe file."
+    fname = Path(fname) if fname is not None else untar_data(URLs.GLOVE_6B_50D)
+    keep = set(words) if words is not None else None
+    res = {}
+    with (gzip.open if fname.suffix == '.gz' else open)(fname, 'rt', encoding='utf-8') as f:
+        for line in f:
+            w, rest = line.split(' ', 1)
+            if keep is None or w in keep: res[w] = np.array(rest.split(), dtype=np.float32)
+    return res
+
 
 # %% ../nbs/12b_lm_pretrain.ipynb #3b74ad78
 awd_lstm_lm_config_cpu = dict(awd_lstm_lm_config, emb_sz=200, n_hid=400, n_layers=2)

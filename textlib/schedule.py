@@ -4,17 +4,17 @@
 
 # %% ../nbs/03_schedule.ipynb #f62d3199
 from __future__ import annotations
-import bisect, copy, math, random
+import bisect, copy, math, random, time
 from functools import partial
-import numpy as np, torch, torch.nn as nn
+import numpy as np, torch, torch.nn as nn, torch.distributed as dist
 from fastcore.basics import patch
 from .core import listify, rank_distrib
-from .learner import (Learner, Callback, CancelFitException, CancelValidateException, set_hyper, get_hyper, has_hyper,
+from .learner import (Learner, Callback, CancelFitException, CancelTrainException, CancelValidateException, set_hyper, get_hyper, has_hyper,
                              lr_range, save_checkpoint, load_checkpoint, checkpoint_extra)
 
 # %% auto #0
 __all__ = ['SchedLin', 'SchedCos', 'SchedNo', 'SchedExp', 'combine_scheds', 'combined_cos', 'ParamScheduler', 'stlr', 'SchedSTLR',
-           'LRFinder', 'EarlyStoppingCallback', 'SaveModelCallback', 'CheckpointCallback']
+           'TimeBudget', 'LRFinder', 'EarlyStoppingCallback', 'SaveModelCallback', 'CheckpointCallback']
 
 # %% ../nbs/03_schedule.ipynb #0d7028af
 def _annealer(f):
@@ -110,6 +110,26 @@ def fit_stlr(self:Learner, n_epoch:int, # number of epochs
     if self.opt is None or reset_opt: self.create_opt()
     lr = lr_range(self.lr if lr_max is None else lr_max, self.n_groups)
     self.fit(n_epoch, wd=wd, cbs=[ParamScheduler({'lr': SchedSTLR(lr, cut_frac, ratio)})] + listify(cbs), start_epoch=start_epoch)
+
+# %% ../nbs/03_schedule.ipynb #fedfd437
+class TimeBudget(Callback):
+    "Drive the schedules by training time: `pct_train` is the share of `minutes` spent; when spent, the epoch is validated and training ends (under `torchrun`, by rank 0's clock)."
+    order = -5   # after `TrainEvalCallback` sets `pct_train`, before `ParamScheduler` reads it
+    def __init__(self, minutes:float):
+        if not minutes > 0: raise ValueError(f"TimeBudget needs a positive number of minutes, got {minutes}")
+        self.secs = minutes * 60
+    def before_fit(self): self.spent, self.over, self.learn.pct_train, self.learn.time_up = 0., False, 0., False
+    def before_epoch(self):
+        if self.over: self.learn.time_up = True; raise CancelFitException()   # `time_up`: a normal end (the journal says 'finished')
+    def before_train(self): self.t0 = time.perf_counter()
+    def before_batch(self):
+        if not self.training: return
+        pct = (self.spent + time.perf_counter() - self.t0) / self.secs
+        if dist.is_available() and dist.is_initialized():   # data parallel: every process follows rank 0's clock, batch for batch
+            t = torch.tensor([pct], dtype=torch.float64); dist.broadcast(t, 0); pct = float(t)
+        if pct >= 1: self.over = True; raise CancelTrainException()
+        self.learn.pct_train = pct
+    def after_train(self): self.spent += time.perf_counter() - self.t0
 
 # %% ../nbs/03_schedule.ipynb #db9cc051
 class LRFinder(Callback):

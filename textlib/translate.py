@@ -17,14 +17,15 @@ from .text import (Tokenizer, SpacyTokenizer, Numericalize, defaults, lowercase,
                           tokenize_texts, untokenize, UNK, PAD, BOS, EOS)
 from .export import ExportWriter, load_export, export_file, build_exported, model_bytes, check_value, _show
 from .ulmfit import export_tokenizer, export_tokenizer_from, check_tokenizer, _key, StageLog   # the tokenizer in an export, and the run cache (key, log), as in 12c
-import textlib.schedule   # `Learner.fit_one_cycle`
+from .schedule import TimeBudget   # and `Learner.fit_one_cycle`
+from .lm import load_glove
 
 # %% auto #0
 __all__ = ['translation_rows', 'read_pairs', 'question_pairs', 'translation_tokenizer', 'split_pairs', 'Seq2SeqDataset',
-           'seq2seq_collate', 'translation_dls', 'load_glove', 'spacy_vectors', 'create_emb', 'load_vectors',
-           'seq2seq_loss', 'seq2seq_acc', 'Seq2SeqRNN', 'TeacherForcing', 'PositionalEncoding', 'Seq2SeqTransformer',
-           'greedy_decode', 'beam_search', 'cap_i', 'Translator', 'load_translator', 'corpus_scores', 'plot_attention',
-           'TimeBudget', 'translation_learner', 'run_translation']
+           'seq2seq_collate', 'translation_dls', 'spacy_vectors', 'create_emb', 'load_vectors', 'seq2seq_loss',
+           'seq2seq_acc', 'Seq2SeqRNN', 'TeacherForcing', 'PositionalEncoding', 'Seq2SeqTransformer', 'greedy_decode',
+           'beam_search', 'cap_i', 'Translator', 'load_translator', 'corpus_scores', 'plot_attention',
+           'translation_learner', 'run_translation']
 
 # %% ../nbs/13_translate.ipynb #fc534022
 def read_pairs(path=None, # the folder of `fra-eng.zip` (default: `untar_data(URLs.FRA_ENG)`)
@@ -118,18 +119,6 @@ def translation_dls(pairs:list, # `(french, english)` pairs
         test_pairs=[pairs[i] for i in split.get('test', [])], n_dropped=len(split['train']) - len(trn))
 
 # %% ../nbs/13_translate.ipynb #9c7a10f6
-def load_glove(fname=None, # a GloVe text file, gzipped or not (default: GloVe 6B 50-d from the registry)
-               words=None) -> dict: # keep only these words (default: all)
-    "Word -> vector (float32 numpy) from a GloVe file."
-    fname = Path(fname) if fname is not None else untar_data(URLs.GLOVE_6B_50D)
-    keep = set(words) if words is not None else None
-    res = {}
-    with (gzip.open if fname.suffix == '.gz' else open)(fname, 'rt', encoding='utf-8') as f:
-        for line in f:
-            w, rest = line.split(' ', 1)
-            if keep is None or w in keep: res[w] = np.array(rest.split(), dtype=np.float32)
-    return res
-
 def spacy_vectors(name:str='fr_core_news_md', words=None) -> dict:
     "Word -> vector from a spaCy pipeline's static vectors (e.g. French fastText from `fr_core_news_md`)."
     import spacy
@@ -477,22 +466,6 @@ def plot_attention(tr:Translator, text:str, beam:int=1, ax=None):
     ax.set_xticks(range(len(src)), src, rotation=60, ha='right'); ax.set_yticks(range(a.shape[0]), (toks + [EOS])[:a.shape[0]])
     ax.set_title(out, fontsize=10)
     return ax
-
-# %% ../nbs/13_translate.ipynb #c393d987
-class TimeBudget(Callback):
-    "Drive the schedules by training time: `pct_train` is the share of `minutes` spent; when spent, the epoch is validated and training ends."
-    order = -5   # after `TrainEvalCallback` sets `pct_train`, before `ParamScheduler` reads it
-    def __init__(self, minutes:float): self.secs = minutes * 60
-    def before_fit(self): self.spent, self.over, self.learn.pct_train = 0., False, 0.
-    def before_epoch(self):
-        if self.over: raise CancelFitException()
-    def before_train(self): self.t0 = time.perf_counter()
-    def before_batch(self):
-        if not self.training: return
-        pct = (self.spent + time.perf_counter() - self.t0) / self.secs
-        if pct >= 1: self.over = True; raise CancelTrainException()
-        self.learn.pct_train = pct
-    def after_train(self): self.spent += time.perf_counter() - self.t0
 
 # %% ../nbs/13_translate.ipynb #9e79cc76
 def translation_learner(dls, arch:str='rnn', # 'rnn' (`Seq2SeqRNN`) or 'transformer'

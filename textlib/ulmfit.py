@@ -8,26 +8,30 @@ import hashlib, json, time
 from contextlib import nullcontext
 from datetime import timedelta
 from pathlib import Path
-import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
+import numpy as np, torch, torch.nn as nn, torch.nn.functional as F, torch.distributed as dist
 from fastcore.basics import patch
-from .core import listify, atomic_write, untar_data, URLs, set_seed, rank_distrib
+from .core import listify, atomic_write, untar_data, URLs, set_seed, rank_distrib, default_device
 from .distributed import distributed_group, rank0_first, barrier, distributed_cbs
 from .journal import journal_info
 from .data import CategoryMap, pad_collate
-from .learner import Learner, GradientClip, accuracy, save_checkpoint
+from .learner import Learner, Callback, GradientClip, accuracy, save_checkpoint
 from .export import ExportWriter, load_export, export_file, build_exported, model_bytes, check_value, file_sha256, _show
 from .optimizer import Adam
-from .text import Tokenizer, Numericalize, TextDataLoaders, SentencePieceTokenizer
-from .awdlstm import AWD_LSTM, SequentialRNN, ModelResetter, awd_lstm_clas_config, awd_lstm_clas_split
-from .lm import read_pretrained, pretrained_config, match_embeds, language_model_learner, wikitext_lm_dls, awd_lstm_lm_config_cpu
+from .text import Tokenizer, Numericalize, TextDataLoaders, SentencePieceTokenizer, get_text_files, tokenize_files
+from .awdlstm import (AWD_LSTM, SequentialRNN, ModelResetter, awd_lstm_clas_config, awd_lstm_clas_split, get_language_model,
+                             AdaptiveDecoder, adaptive_loss, cross_entropy_flat)
+from .lm import (read_pretrained, pretrained_config, match_embeds, language_model_learner, wikitext_lm_dls, awd_lstm_lm_config_cpu,
+                        load_glove, wt103_files, TextLearner)
+from .schedule import TimeBudget
 import textlib.schedule   # `Learner.fit_one_cycle`, `fit_stlr`
 import textlib.optimizer  # `Learner.freeze_to`
 
 # %% auto #0
-__all__ = ['align_chunks', 'SentenceEncoder', 'masked_concat_pool', 'PoolingLinearClassifier', 'get_text_classifier',
-           'TextClassifierLearner', 'text_classifier_learner', 'export_tokenizer', 'InferenceData', 'check_tokenizer',
-           'export_tokenizer_from', 'load_learner', 'ensemble_proba', 'StageLog', 'ulmfit_pretrain',
-           'ulmfit_finetune_lm', 'ulmfit_classifier', 'run_ulmfit']
+__all__ = ['ulmfit_lm_config', 'align_chunks', 'SentenceEncoder', 'masked_concat_pool', 'PoolingLinearClassifier',
+           'get_text_classifier', 'TextClassifierLearner', 'text_classifier_learner', 'export_tokenizer',
+           'InferenceData', 'check_tokenizer', 'export_tokenizer_from', 'load_learner', 'ensemble_proba', 'code_key',
+           'StageLog', 'ulmfit_pretrain', 'imdb_split', 'without_copies', 'lm_tokens_per_sec', 'TokenCount',
+           'init_from_vectors', 'ulmfit_lm', 'ulmfit_classifier', 'test_accuracy', 'run_ulmfit']
 
 # %% ../nbs/12c_ulmfit.ipynb #06c5106c
 def align_chunks(x:torch.Tensor, # `bs x sl` token ids: each row's text contiguous, with padding before and/or after it
@@ -121,12 +125,9 @@ def get_text_classifier(vocab_sz:int, # vocabulary size
     return SequentialRNN(SentenceEncoder(enc, bptt, max_len, pad_idx=enc.pad_token), head)
 
 # %% ../nbs/12c_ulmfit.ipynb #0f41ca7c
-class TextClassifierLearner(Learner):
-    "A `Learner` for AWD-LSTM text classifiers: gradual unfreezing, `predict`, `export`."
+class TextClassifierLearner(TextLearner):
+    "A `TextLearner` for AWD-LSTM text classifiers: gradual unfreezing, `predict`, `export`."
     backwards = False
-    def fit_one_cycle(self, n_epoch:int, lr_max=None, moms=(0.8, 0.7, 0.8), **kwargs):
-        "`Learner.fit_one_cycle` with the text momentums."
-        return Learner.fit_one_cycle(self, n_epoch, lr_max, moms=moms, **kwargs)
 
 def text_classifier_learner(dls, # classifier loaders (`TextDataLoaders`) with the language model's vocabulary
                             config:dict=None, # sizes and dropouts (default `awd_lstm_clas_config`; sizes come from `pretrained`)
@@ -166,14 +167,17 @@ def fit_gradual(self:Learner, lr:float=2e-2, # the head's learning rate in the f
                 epochs:tuple=(1, 1, 1, 2), # epochs of each stage: the head, then one more group each, the last stage all groups
                 lr_mults:tuple=(1, 1/2, 1/4, 1/20), # top learning rate of each stage, as a fraction of `lr`
                 div:float=2.6**4, # the lowest group's rate is the top rate / `div`
-                sched:str='stlr'): # 'stlr' (ULMFiT) or 'one_cycle' (fastai)
+                sched:str='stlr', # 'stlr' (ULMFiT) or 'one_cycle' (fastai)
+                minutes:float=None): # train on a clock instead: each stage gets its share of the time, `epochs` read as proportions
     "ULMFiT's gradual unfreezing with discriminative learning rates; the recorder keeps every stage's epochs."
     if len(epochs) != len(lr_mults): raise ValueError(f"{len(epochs)} stages of epochs but {len(lr_mults)} learning-rate multipliers")
     fit = {'stlr': self.fit_stlr, 'one_cycle': self.fit_one_cycle}[sched]
     values = []
     for k, (ep, m) in enumerate(zip(epochs, lr_mults)):
         self.freeze_to(0 if k == len(epochs) - 1 else -(k + 1))
-        fit(ep, lr * m if k == 0 else slice(lr * m / div, lr * m))
+        lrk = lr * m if k == 0 else slice(lr * m / div, lr * m)
+        if minutes is None: fit(ep, lrk)
+        else: fit(1000, lrk, cbs=TimeBudget(minutes * ep / sum(epochs)))
         values += self.recorder.values
     self.recorder.values = values
     return self
@@ -316,6 +320,14 @@ def ensemble_proba(learners:list, # classifiers with the same labels (e.g. a for
 # %% ../nbs/12c_ulmfit.ipynb #433725b5
 def _key(**kw) -> str: return hashlib.sha256(json.dumps(kw, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
+def code_key() -> str:
+    "A fingerprint of textlib's code (its modules' bytes): a stage that other code made is redone, not reused."
+    import textlib
+    h = hashlib.sha256()
+    for f in sorted(Path(textlib.__file__).parent.glob('*.py')):
+        if f.name != '_modidx.py': h.update(f.name.encode() + b'\0' + f.read_bytes())
+    return h.hexdigest()[:16]
+
 class StageLog:
     "The finished stages of a run, in `folder/fname`: a stage is reused when its key (its arguments) is the same."
     def __init__(self, folder, fname:str='stages.json'): self.file = Path(folder)/fname; self.file.parent.mkdir(parents=True, exist_ok=True)
@@ -352,101 +364,223 @@ def _stage(log:StageLog, name:str, key:str, quiet:bool, fn):
 # %% ../nbs/12c_ulmfit.ipynb #c6b6a319
 def ulmfit_pretrain(out, # the run's folder (`out/models/` gets the weights)
                     config:dict=None, # model sizes (default `awd_lstm_lm_config_cpu`)
-                    epochs:int=3, lr:float=3e-3, bs:int=64, drop_mult:float=0.5,
+                    epochs:int=3, # one-cycle epochs (unless `minutes`)
+                    lr:float=3e-3, bs:int=64, drop_mult:float=0.5,
                     n_articles:int=None, # WikiText-2 articles (default: all 60)
-                    backwards:bool=False, seed:int=42, device=None, quiet:bool=False) -> str:
-    "Stage 1: pretrain a language model on WikiText-2; returns the saved model's name in `out/models`."
+                    minutes:float=None, # train on a clock instead of `epochs`
+                    backwards:bool=False, seed:int=42, device=None, quiet:bool=False) -> tuple:
+    "Stage 1: pretrain a language model on WikiText-2; returns the saved model's name in `out/models` and its last validation values."
     set_seed(seed)
     with rank0_first(): dls = wikitext_lm_dls(bs=bs, n_articles=n_articles, seed=seed, backwards=backwards, progress=False)
     learn = language_model_learner(dls, config or awd_lstm_lm_config_cpu, drop_mult=drop_mult, path=out, device=device, cbs=distributed_cbs())
-    with (learn.no_logging() if quiet else nullcontext()): learn.fit_one_cycle(epochs, lr)
+    with (learn.no_logging() if quiet else nullcontext()):
+        if minutes is None: learn.fit_one_cycle(epochs, lr)
+        else: learn.fit_one_cycle(1000, lr, cbs=TimeBudget(minutes))
     name = 'pretrained_bwd' if backwards else 'pretrained'
     learn.save_lm(name)
     return name, learn.recorder.values[-1]
 
-def _imdb_lm_dls(imdb, n_lm, bs, backwards, seed, max_vocab):
-    return TextDataLoaders.from_folder(imdb, is_lm=True, lm_folders=['train/pos', 'train/neg', 'train/unsup'], n_per_folder=n_lm,
-                                       valid_pct=0.05, bs=bs, bptt=72, seed=seed, backwards=backwards, max_vocab=max_vocab, progress=False)
+ulmfit_lm_config = dict(awd_lstm_lm_config_cpu, cutoffs=[2000, 10000])   # the main job's language model: CPU size, adaptive softmax
 
-def ulmfit_finetune_lm(out, imdb, # the run's folder; the IMDb folder
-                       pretrained, # the stage-1 model: a name in `out/models`, or `(weights, vocab)` files; None: from random weights
-                       n_lm:int=None, # reviews per folder of `train/{pos,neg,unsup}` (default: all 75,000)
-                       epochs:int=2, # the first with the encoder frozen
-                       lr:float=3e-3, bs:int=64, drop_mult:float=0.5, max_vocab:int=60000,
-                       config:dict=None, # model sizes when `pretrained` is None (default `awd_lstm_lm_config_cpu`)
-                       backwards:bool=False, seed:int=42, device=None, quiet:bool=False):
-    "Stage 2: fine-tune the language model on IMDb's training and unlabelled texts; saves the encoder, returns its name and the loaders."
-    set_seed(seed)
-    with rank0_first(): dls = _imdb_lm_dls(imdb, n_lm, bs, backwards, seed, max_vocab)
-    learn = language_model_learner(dls, None if pretrained else (config or awd_lstm_lm_config_cpu), drop_mult=drop_mult,
-                                   pretrained=pretrained, path=out, device=device, cbs=distributed_cbs())
+def imdb_split(imdb, # the IMDb folder (`aclImdb`)
+               n_labels:int=500, # labelled training reviews per class: the first files by name (None: all but the `n_valid` last)
+               n_valid:int=250, # validation reviews per class: the last files by name of `train/neg` and `train/pos`
+               n_test:int=2500) -> dict: # test reviews per class: the first files by name of `test/` (None: all 12,500)
+    "The main job's reviews: `labels`, `valid` (from `train/`) and `test` as `(files, labels)`; `lm`: `train/{pos,neg,unsup}` without `valid` (never `test/`); `test_digests`."
+    imdb = Path(imdb)
+    def files(split, c):
+        fs = get_text_files(imdb/split/c)
+        if not fs: raise FileNotFoundError(f"no reviews in {imdb/split/c}: not the IMDb folder (aclImdb)")
+        return fs
+    tr, te = {c: files('train', c) for c in ('neg', 'pos')}, {c: files('test', c) for c in ('neg', 'pos')}
+    if n_valid < 1: raise ValueError(f"n_valid must be at least 1 (the classifier's recipe is chosen on it), got {n_valid}")
+    for c, fs in tr.items():
+        if (n_labels or 0) + n_valid > len(fs): raise ValueError(f"{n_labels} labelled + {n_valid} validation reviews per class: train/{c} has only {len(fs):,}")
+    def take(d, pick): return [f for c in d for f in pick(d[c])], [c for c in d for _ in pick(d[c])]
+    split = dict(labels=take(tr, lambda fs: fs[:len(fs) - n_valid if n_labels is None else n_labels]),
+                 valid=take(tr, lambda fs: fs[len(fs) - n_valid:]), test=take(te, lambda fs: fs[:n_test]))
+    test = set(_digests(split['test'][0]))
+    for part in ('labels', 'valid'):
+        same = [f for f, d in zip(split[part][0], _digests(split[part][0])) if d in test]
+        if same: raise ValueError(f"{len(same)} {part} reviews have the text of a test review, e.g. {same[0]}")
+    held = set(split['valid'][0])
+    split['lm'] = [f for c in ('pos', 'neg', 'unsup') for f in files('train', c) if f not in held]
+    split['test_digests'] = test
+    return split
+
+def _digests(files) -> list: return [hashlib.sha1(Path(f).read_bytes()).hexdigest() for f in files]
+
+def without_copies(files:list, digests:set) -> list:
+    "`files` without those whose bytes are those of a file with one of `digests` (IMDb repeats some reviews between train/ and test/)."
+    return [f for f, d in zip(files, _digests(files)) if d not in digests]
+
+def lm_tokens_per_sec(config:dict, vocab_sz:int, bs:int=64, bptt:int=72, device=None, steps:int=3) -> float:
+    "Training tokens per second of a language model of `config` on this machine: ids drawn as words are (Zipf's law), one warm-up step, then the best of `steps`."
+    device = default_device(device)
+    model = get_language_model(vocab_sz, config).to(device)
+    loss_func, opt = adaptive_loss(model) if isinstance(model[1], AdaptiveDecoder) else cross_entropy_flat, torch.optim.Adam(model.parameters())
+    zipf = 1 / torch.arange(1, vocab_sz + 1, dtype=torch.float)   # an adaptive softmax's cost depends on how many targets are frequent words
+    x = torch.multinomial(zipf, bs * (bptt + 1), replacement=True, generator=torch.Generator().manual_seed(0)).view(bs, bptt + 1).to(device)
+    times = []
+    for _ in range(steps + 1):
+        t0 = time.perf_counter(); model.reset()
+        loss_func(model(x[:, :-1]), x[:, 1:]).backward(); opt.step(); opt.zero_grad()
+        if device.type == 'cuda': torch.cuda.synchronize(device)
+        times.append(time.perf_counter() - t0)
+    return bs * bptt / min(times[1:])
+
+class TokenCount(Callback):
+    "Count the tokens trained on (`n_tok`) and the training time (`secs`)."
+    def before_fit(self): self.n_tok, self.secs = 0, 0.
+    def before_train(self): self.t0 = time.perf_counter()
+    def after_train(self): self.secs += time.perf_counter() - self.t0
+    def after_batch(self):
+        if self.training: self.n_tok += self.xb[0].numel()
+
+def init_from_vectors(emb:nn.Embedding, # the embedding to start (in place)
+                      vocab:list, # its rows' tokens
+                      vecs:dict) -> int: # word -> vector, e.g. `load_glove()`
+    "Put each word's vector in the first dimensions of its row, scaled to the spread of the random rows; returns how many words had one."
+    d = len(next(iter(vecs.values())))
+    if d > emb.embedding_dim: raise ValueError(f"{d}-d vectors do not fit a {emb.embedding_dim}-d embedding")
+    rows = [i for i, w in enumerate(vocab) if w in vecs]
+    with torch.no_grad():
+        v = torch.from_numpy(np.stack([vecs[vocab[i]] for i in rows]))
+        emb.weight[rows, :d] = v * (emb.weight.std() / v.std())
+    return len(rows)
+
+_REVIEW_TOKENS = 300   # tokens in an IMDb review, about (270 words and the markers)
+
+def ulmfit_lm(out, # the run's folder (`out/models/` gets the encoder)
+              files:list, # the texts to read, shuffled with `seed`: the first `n_valid` validate, the others train, once each if time allows
+              minutes:float, # the stage's time, reading and tokenizing included
+              pretrained=None, # start from a language model: a name in `out/models`, or `(weights, vocab)` files; None: random weights
+              config:dict=None, # model sizes and decoder when `pretrained` is None (default `ulmfit_lm_config`)
+              glove:bool=True, # start the embedding's first 50 dimensions from GloVe (random weights only)
+              max_vocab:int=30000, bs:int=64, bptt:int=72, lr:float=5e-3, drop_mult:float=0.2,
+              n_valid:int=200, # texts that validate the language model
+              exclude:set=frozenset(), # SHA-1 digests of texts never to read (the test reviews': `imdb_split`'s `test_digests`)
+              backwards:bool=False, seed:int=42, device=None, quiet:bool=False) -> dict:
+    "Stage 2 on a clock: a language model reads as many of `files` as `minutes` allow; saves the encoder; returns its name and figures."
+    t0 = time.perf_counter(); set_seed(seed)
+    if pretrained is None: config = config or ulmfit_lm_config
+    elif pretrained == 'wt103': pretrained = wt103_files(backwards)
+    rate = lm_tokens_per_sec(config if pretrained is None else pretrained_config(read_pretrained(pretrained, Path(out)/'models')[0]),
+                             max_vocab, bs, bptt, device)
+    if dist.is_available() and dist.is_initialized():    # data parallel: every process reads what rank 0's measurement says
+        t = torch.tensor([rate], dtype=torch.float64); dist.broadcast(t, 0); rate = float(t)
+    order = np.random.default_rng(seed).permutation(len(files))
+    n = min(len(files), n_valid + int(1.2 * rate * minutes * 60 / _REVIEW_TOKENS) + 1)   # what the time can read, and a margin
+    read, n_asked = without_copies([files[i] for i in order[:n]], exclude), n
+    with rank0_first(): corpus = tokenize_files(read, progress=False)
+    n = len(read)
+    trn, val = np.arange(n_valid, n), np.arange(n_valid)
+    num = Numericalize.from_counts(corpus.count(trn), 3, max_vocab)
+    dls = TextDataLoaders.from_ids(corpus.numericalize(num), trn, val, num, is_lm=True, bs=bs, bptt=bptt, var_bptt=True,
+                                   seed=seed, backwards=backwards, path=out)
+    count = TokenCount()
+    learn = language_model_learner(dls, config, drop_mult=drop_mult, pretrained=pretrained, path=out, device=device, cbs=distributed_cbs() + [count])
+    if glove and pretrained is None: init_from_vectors(learn.model[0].encoder, num.vocab, load_glove(words=num.vocab))
+    left = minutes - (time.perf_counter() - t0) / 60
+    if left < 0.1: raise ValueError(f"the language model's {minutes:.1f} minutes went on reading the reviews: give the run more time")
     with (learn.no_logging() if quiet else nullcontext()):
-        if pretrained is None: learn.fit_one_cycle(epochs, lr * 3)   # random weights: nothing to protect
-        else:
-            learn.freeze(); learn.fit_one_cycle(1, lr * 3)
-            if epochs > 1: learn.unfreeze(); learn.fit_one_cycle(epochs - 1, lr)
-    name = ('imdb_enc' if pretrained else 'imdb_enc_scratch') + ('_bwd' if backwards else '')
+        if pretrained is None: learn.fit_one_cycle(1000, lr, cbs=TimeBudget(left))
+        else:   # protect what the pretrained model knows: the new rows (embedding, decoder) first, then everything
+            learn.freeze(); learn.fit_one_cycle(1000, lr * 3, cbs=TimeBudget(left / 5))
+            learn.unfreeze(); learn.fit_one_cycle(1000, lr, cbs=TimeBudget(left * 4 / 5))
+    name = ('imdb_enc' if pretrained else 'imdb_lm') + ('_bwd' if backwards else '')
     learn.save_encoder(name)
-    return name, learn.recorder.values[-1]
+    return dict(name=name, valid=learn.recorder.values[-1], reviews=len(trn), tokens=count.n_tok, train_secs=count.secs,
+                tok_s=count.n_tok / max(count.secs, 1e-9), vocab=len(num), copies_dropped=n_asked - n)
 
-def ulmfit_classifier(out, imdb, # the run's folder; the IMDb folder
+def _clas_dls(out, split, parts, vocab, bs, seed, backwards, every_rank=True):
+    "Classifier loaders: the first of `parts` trains, the second validates (`split`'s files, tokenized and cached); `every_rank`: called by every process."
+    files, y = split[parts[0]][0] + split[parts[1]][0], split[parts[0]][1] + split[parts[1]][1]
+    with (rank0_first() if every_rank else nullcontext()): ids = tokenize_files(files, progress=False).numericalize(vocab)
+    n = len(split[parts[0]][0])
+    return TextDataLoaders.from_ids(ids, np.arange(n), np.arange(n, len(files)), vocab, y, bs=min(bs, n), valid_bs=bs, seed=seed,
+                                    backwards=backwards, path=out)
+
+def ulmfit_classifier(out, # the run's folder
+                      split:dict, # from `imdb_split`: trains on `labels`, validates on `valid`
                       encoder:str, # the stage-2 encoder's name in `out/models`
-                      n_labels:int=None, # labelled training reviews per class (default: all 12,500)
-                      n_test:int=None, # test reviews per class (default: all 12,500)
-                      lr:float=2e-2, epochs:tuple=(1, 1, 1, 2), bs:int=64, drop_mult:float=0.5, sched:str='stlr',
+                      minutes:float, # training time (the clock drives the schedule)
+                      recipe:str='all', # 'all': everything trainable, one-cycle; 'gradual': ULMFiT's gradual unfreezing, STLR, discriminative rates
+                      lr:float=3e-3, bs:int=32, drop_mult:float=0.5,
                       backwards:bool=False, seed:int=42, device=None, quiet:bool=False,
                       cbs=None) -> TextClassifierLearner: # extra callbacks for the learner
-    "Stage 3: the classifier with gradual unfreezing; returns the learner (its validation set is the test subset)."
+    "Stage 3 on a clock: the classifier on `split['labels']`, validated on `split['valid']` (training reviews, never test); returns the learner."
     set_seed(seed)
     vocab = Numericalize.load(Path(out)/'models'/f'{encoder}.vocab.json')
-    with rank0_first():
-        dls = TextDataLoaders.from_folder(imdb, valid='test', n_per_folder=n_labels, n_valid_per_folder=n_test, bs=bs, seed=seed,
-                                          vocab=vocab, backwards=backwards, progress=False)
+    dls = _clas_dls(out, split, ('labels', 'valid'), vocab, bs, seed, backwards)
     learn = text_classifier_learner(dls, drop_mult=drop_mult, pretrained=encoder, path=out, device=device, cbs=listify(cbs) + distributed_cbs())
-    with (learn.no_logging() if quiet else nullcontext()): learn.fit_gradual(lr, epochs, sched=sched)
+    with (learn.no_logging() if quiet else nullcontext()):
+        if recipe == 'all': learn.fit_one_cycle(1000, lr, cbs=TimeBudget(minutes))
+        elif recipe == 'gradual': learn.fit_gradual(lr, minutes=minutes)
+        else: raise ValueError(f"unknown recipe {recipe!r}: 'all' or 'gradual'")
     return learn
+
+def test_accuracy(learn:TextClassifierLearner, split:dict, bs:int=64) -> tuple:
+    "The classifier's accuracy on `split['test']`, and the probabilities and targets."
+    dls = _clas_dls(learn.path, split, ('labels', 'test'), learn.dls.num, bs, None, learn.backwards, every_rank=False)   # rank 0 alone tests
+    if list(dls.labels.items) != list(learn.dls.labels.items): raise ValueError(f"labels {dls.labels.items} are not the classifier's {learn.dls.labels.items}")
+    probs, targs = learn.get_preds(dl=dls.valid)
+    return float((probs.argmax(1) == targs).float().mean()), probs, targs
 
 # %% ../nbs/12c_ulmfit.ipynb #68345aeb
 def _saved(out, name, valid) -> dict: return dict(name=name, valid=valid, weights=str(out/'models'/f'{name}.safetensors'))
 
 def run_ulmfit(out='ulmfit-imdb', # folder for the models, the export(s) and `stages.json`
                imdb=None, # the IMDb folder (default: `untar_data(URLs.IMDB)`: downloaded online, or from `$TEXTLIB_DATA`)
-               pretrained=None, # skip stage 1: a pretrained forward model, `(weights, vocab)` (textlib's or fastai's files)
-               pretrained_bwd=None, # the same for the backward model (with `backwards`)
-               config:dict=None, # stage 1's model sizes (default `awd_lstm_lm_config_cpu`)
-               pretrain_epochs:int=3, n_articles:int=None, # stage 1: epochs, WikiText-2 articles (default: all)
-               n_lm:int=1000, lm_epochs:int=2, max_vocab:int=30000, # stage 2: reviews per folder (None: all), epochs, vocabulary
-               n_labels:int=500, n_test:int=1000, clas_epochs:tuple=(1, 1, 1, 2), # stage 3: per class (None: all)
-               bs:int=64, backwards:bool=False, seed:int=42, device=None, quiet:bool=False) -> dict:
-    "The three ULMFiT stages on IMDb, each reused when already done; prints the stages' times and the test accuracy. Under `torchrun`, data parallel."
+               minutes:float=15, # training time of the whole run, shared by the stages (scoring the test reviews comes after)
+               pretrained=None, # None: the language model starts from random weights; 'wt103': fastai's WikiText-103 model; 'wikitext-2': a stage 1 on WikiText-2 first; or `(weights, vocab)` files
+               pretrained_bwd=None, # `(weights, vocab)` of the backward model, with `backwards` and files for `pretrained`
+               config:dict=None, # the language model's sizes and decoder, from random weights (default `ulmfit_lm_config`)
+               lm_share:float=0.7, # the language model's share of `minutes`
+               glove:bool=True, max_vocab:int=30000, lm_lr:float=5e-3, lm_drop:float=0.2, # stage 2
+               n_labels:int=500, n_valid:int=250, n_test:int=2500, # per class (None: all; validation reviews come from train/)
+               recipe:str='all', clas_lr:float=3e-3, clas_drop:float=0.5, clas_bs:int=32, # stage 3
+               bs:int=64, # the language model's batch size
+               backwards:bool=False, seed:int=42, device=None, quiet:bool=False) -> dict:
+    "ULMFiT on IMDb in `minutes`: the language model, then the classifier, each reused when already done; prints the stages' times and the test accuracy. Under `torchrun`, data parallel."
+    if not 0 < lm_share < 1: raise ValueError(f"lm_share must be between 0 and 1, got {lm_share}")
+    if not minutes > 0: raise ValueError(f"minutes must be positive, got {minutes}")
     with distributed_group(timeout=timedelta(hours=2)):   # under `torchrun`: every rank trains, rank 0 alone writes and prints
         with rank0_first(): imdb = Path(imdb) if imdb is not None else untar_data(URLs.IMDB)
         out, log, res, quiet = Path(out), StageLog(out), {}, quiet or rank_distrib() > 0
+        split = imdb_split(imdb, n_labels, n_valid, n_test)
+        each = minutes / (2 if backwards else 1)           # forward and backward models share the time
         for bwd in ([False, True] if backwards else [False]):
-            sfx = '_bwd' if bwd else ''
-            pre = pretrained_bwd if bwd else pretrained
-            if pre is None:
-                k = _key(config=config, epochs=pretrain_epochs, n=n_articles, bs=bs, bwd=bwd, seed=seed)
+            sfx, lm_min = '_bwd' if bwd else '', each * lm_share
+            pre = pretrained_bwd if bwd and pretrained not in (None, 'wt103', 'wikitext-2') else pretrained
+            if bwd and pre is None and pretrained is not None: raise ValueError("backwards=True with `pretrained` files needs `pretrained_bwd` too")
+            k = _key(code=code_key(), pretrained=pre if pre in (None, 'wt103', 'wikitext-2') else [str(p) for p in pre], bwd=bwd, seed=seed,
+                     sha=[file_sha256(p) for p in listify(pre) if pre not in ('wt103', 'wikitext-2') and Path(p).is_file()])
+            if pre == 'wikitext-2':                          # stage 1: a fifth of the language model's time on WikiText-2
+                k = _key(prev=k, minutes=lm_min / 5, bs=bs)
                 r = _stage(log, f'pretrain{sfx}', k, quiet, lambda: _saved(out, *ulmfit_pretrain(
-                    out, config, pretrain_epochs, bs=bs, n_articles=n_articles, backwards=bwd, seed=seed, device=device, quiet=quiet)))
-                pre = r['name']
-            else:
-                if bwd and pretrained_bwd is None: raise ValueError("backwards=True with `pretrained` needs `pretrained_bwd` too")
-                k = _key(pretrained=[str(p) for p in listify(pre)], sha=[file_sha256(p) for p in listify(pre) if Path(p).is_file()])
-            k = _key(prev=k, n_lm=n_lm, epochs=lm_epochs, max_vocab=max_vocab, bs=bs, seed=seed)
-            r = _stage(log, f'finetune_lm{sfx}', k, quiet, lambda: _saved(out, *ulmfit_finetune_lm(
-                out, imdb, pre, n_lm, lm_epochs, bs=bs, max_vocab=max_vocab, backwards=bwd, seed=seed, device=device, quiet=quiet)))
-            enc = r['name']
-            k = _key(prev=k, n_labels=n_labels, n_test=n_test, epochs=clas_epochs, bs=bs, seed=seed)
+                    out, minutes=lm_min / 5, bs=bs, backwards=bwd, seed=seed, device=device, quiet=quiet)))
+                pre, lm_min = r['name'], lm_min * 4 / 5
+            elif pre == 'wt103':
+                with rank0_first(): pre = wt103_files(bwd)
+            k = _key(prev=k, minutes=lm_min, config=config, glove=glove, max_vocab=max_vocab, lr=lm_lr, drop=lm_drop, bs=bs,
+                     n_valid=n_valid, n_test=n_test)   # the reviews it may not read: validation, and copies of the test reviews
+            def lm():
+                r = ulmfit_lm(out, split['lm'], lm_min, pre, config, glove, max_vocab, bs, lr=lm_lr, drop_mult=lm_drop,
+                              exclude=split['test_digests'], backwards=bwd, seed=seed, device=device, quiet=quiet)
+                return dict(r, weights=str(out/'models'/f"{r['name']}.safetensors"))
+            enc = _stage(log, f'language_model{sfx}', k, quiet, lm)['name']
+            k = _key(prev=k, minutes=each * (1 - lm_share), n_labels=n_labels, recipe=recipe, lr=clas_lr, drop=clas_drop, bs=clas_bs)
             def clas():
-                learn = ulmfit_classifier(out, imdb, enc, n_labels, n_test, epochs=clas_epochs, bs=bs, backwards=bwd, seed=seed,
-                                          device=device, quiet=quiet)
+                learn = ulmfit_classifier(out, split, enc, each * (1 - lm_share), recipe, clas_lr, clas_bs, clas_drop, backwards=bwd,
+                                          seed=seed, device=device, quiet=quiet)
                 if rank_distrib(): return {}                                      # rank 0 exports and tests
                 learn.export(out/f'export{sfx}')
-                probs, targs = learn.get_preds()
+                acc, probs, targs = test_accuracy(learn, split)
                 with atomic_write(out/f'test_probs{sfx}.json', 'w') as f: json.dump(dict(probs=probs.tolist(), targs=targs.tolist()), f)
-                return dict(accuracy=float((probs.argmax(1) == targs).float().mean()), n_test=len(targs), weights=str(out/f'export{sfx}'))
-            _stage(log, f'classifier{sfx}', k, quiet, clas)
+                return dict(valid=learn.recorder.values[-1], epochs=len(learn.recorder.values), accuracy=acc, n_test=len(targs),
+                            weights=str(out/f'export{sfx}'))
+            _stage(log, f'classifier{sfx}', _key(prev=k, n_test=n_test), quiet, clas)
         stages = log.read()
         if backwards:
             p = [json.loads((out/f'test_probs{s}.json').read_text()) for s in ('', '_bwd')]
@@ -454,6 +588,7 @@ def run_ulmfit(out='ulmfit-imdb', # folder for the models, the export(s) and `st
             res['ensemble accuracy'] = float((ens == torch.tensor(p[0]['targs'])).float().mean())
         res.update({f'{k} accuracy': v['accuracy'] for k, v in stages.items() if 'accuracy' in v})
         res['minutes'] = {k: round(v['seconds'] / 60, 2) for k, v in stages.items()}
+        res['stages'] = stages
         if not quiet:
             for k, v in stages.items(): print(f'{k:>16}: {_fmt_secs(v["seconds"]):>9}' + (f'   test accuracy {v["accuracy"]:.1%} on {v["n_test"]:,} reviews' if 'accuracy' in v else ''))
             if backwards: print(f'{"ensemble":>16}: {"":>9}   test accuracy {res["ensemble accuracy"]:.1%} (forward + backward, averaged probabilities)')
