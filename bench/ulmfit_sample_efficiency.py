@@ -12,7 +12,8 @@ The ULMFiT paper's claim, on the CPU we have, at a time budget. The same labelle
   (c) ULMFiT: `run_ulmfit` (12c) with `--minutes`: the language model on IMDb's own reviews (never test/), then the
       classifier; the language model is trained once per budget and shared by the label counts (its stage key does not
       depend on them). At 15 minutes and seed 42 the run starts from a copy of 12c's main job (`~/.textlib/runs/ulmfit-imdb`),
-      whose 1,000-label run it is.
+      whose language model it reuses (each label count's classifier is its own run). A labelled review whose text is a
+test review's (IMDb repeats a few) is left out of all three models' training (`imdb_split`).
 Every finished piece is recorded in OUT/stages.json and reused by a re-run. Prints a markdown table, writes
 bench/ulmfit_sample_efficiency.json (with the budget in its records) and .png, and ends with `RESULT` lines.
 """
@@ -23,20 +24,14 @@ sys.path[:] = [p for p in sys.path if Path(p or os.curdir).resolve() != _HERE]
 
 MAIN_JOB = Path('~/.textlib/runs/ulmfit-imdb').expanduser()   # 12c's slow cell: `run_ulmfit` with its defaults
 
-def read_reviews(imdb, split, n_per_class):
-    "Texts and labels of the first `n_per_class` files of `split/neg` and `split/pos`, the order `imdb_split` uses."
-    from textlib.text import get_text_files, read_text
-    texts, labels = [], []
-    for c in ('neg', 'pos'):
-        fs = get_text_files(imdb/split/c)[:n_per_class]
-        texts += [read_text(f) for f in fs]; labels += [c] * len(fs)
-    return texts, labels
-
 def tfidf(imdb, n, n_test):
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegressionCV
-    xt, yt = read_reviews(imdb, 'train', n // 2)
-    xv, yv = read_reviews(imdb, 'test', n_test // 2)
+    from textlib.text import read_text
+    from textlib.ulmfit import imdb_split
+    split = imdb_split(imdb, n // 2, 250, n_test // 2)   # the labelled and test reviews of the other two models
+    (ft, yt), (fv, yv) = split['labels'], split['test']
+    xt, xv = [read_text(f) for f in ft], [read_text(f) for f in fv]
     vec = TfidfVectorizer(ngram_range=(1, 2), min_df=2 if n >= 1000 else 1, sublinear_tf=True)
     clf = LogisticRegressionCV(Cs=10, cv=5, max_iter=2000).fit(vec.fit_transform(xt), yt)
     return dict(accuracy=float((clf.predict(vec.transform(xv)) == yv).mean()), n_test=len(yv))
@@ -91,9 +86,12 @@ def main():
     for n, r in rows.items(): print(f'| {n:,} | ' + ' | '.join(f'{r[m][0]:.1%} ({r[m][1]/60:.1f} min)' for m in names) + ' |')
     js = _HERE/'ulmfit_sample_efficiency.json'
     results = json.loads(js.read_text()) if js.exists() else {}
-    results.setdefault('budgets', {})
-    results['budgets'][f'{a.minutes:g}'] = dict(n_test=a.n_test, accuracy={str(n): {m: v[0] for m, v in r.items()} for n, r in rows.items()},
-                                                 minutes={str(n): {m: round(v[1] / 60, 2) for m, v in r.items()} for n, r in rows.items()})
+    b = results.setdefault('budgets', {}).setdefault(f'{a.minutes:g}', {})   # a run with other --labels adds or replaces its rows
+    if b.get('n_test', a.n_test) != a.n_test: b.clear()
+    b['n_test'] = a.n_test
+    for n, r in rows.items():
+        b.setdefault('accuracy', {})[str(n)] = {m: v[0] for m, v in r.items()}
+        b.setdefault('minutes', {})[str(n)] = {m: round(v[1] / 60, 2) for m, v in r.items()}
     js.write_text(json.dumps(results, indent=1))   # committed: 12c plots it
     import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot as plt
     fig, ax = plt.subplots(figsize=(5, 3.2))

@@ -67,7 +67,7 @@ def _demo_args(p):
 
 def _ulmfit_args(p):
     p.add_argument('--out', default='ulmfit-imdb', help='folder for the models, the export and stages.json (a re-run reuses its finished stages)')
-    p.add_argument('--minutes', type=_positive_float, default=15, help='training time of the whole run, shared by the stages (scoring the test reviews comes after)')
+    p.add_argument('--minutes', type=_positive_float, default=15, help='wall time of the whole run, training and validation, shared by the stages (scoring the test reviews comes after)')
     p.add_argument('--pretrained', nargs='+', metavar='MODEL', help="start the language model from 'wt103' (fastai's WikiText-103 model, downloaded once), "
                    "'wikitext-2' (a stage 1 on WikiText-2 first), or WEIGHTS VOCAB files (fastai's or textlib's); default: random weights and GloVe")
     p.add_argument('--pretrained-bwd', nargs=2, metavar=('WEIGHTS', 'VOCAB'), help='the backward model, with --backwards and files for --pretrained')

@@ -113,23 +113,24 @@ def fit_stlr(self:Learner, n_epoch:int, # number of epochs
 
 # %% ../nbs/03_schedule.ipynb #fedfd437
 class TimeBudget(Callback):
-    "Drive the schedules by training time: `pct_train` is the share of `minutes` spent; when spent, the epoch is validated and training ends (under `torchrun`, by rank 0's clock)."
+    "Drive the schedules by the wall clock: `pct_train` is the share of `minutes` gone since `fit` began (validation included); when spent, the epoch is validated and training ends (under `torchrun`, by rank 0's clock)."
     order = -5   # after `TrainEvalCallback` sets `pct_train`, before `ParamScheduler` reads it
     def __init__(self, minutes:float):
         if not minutes > 0: raise ValueError(f"TimeBudget needs a positive number of minutes, got {minutes}")
         self.secs = minutes * 60
-    def before_fit(self): self.spent, self.over, self.learn.pct_train, self.learn.time_up = 0., False, 0., False
-    def before_epoch(self):
-        if self.over: self.learn.time_up = True; raise CancelFitException()   # `time_up`: a normal end (the journal says 'finished')
-    def before_train(self): self.t0 = time.perf_counter()
-    def before_batch(self):
-        if not self.training: return
-        pct = (self.spent + time.perf_counter() - self.t0) / self.secs
+    def before_fit(self): self.t0, self.learn.pct_train, self.learn.time_up = time.perf_counter(), 0., False
+    def _pct(self):
+        pct = (time.perf_counter() - self.t0) / self.secs
         if dist.is_available() and dist.is_initialized():   # data parallel: every process follows rank 0's clock, batch for batch
             t = torch.tensor([pct], dtype=torch.float64); dist.broadcast(t, 0); pct = float(t)
-        if pct >= 1: self.over = True; raise CancelTrainException()
+        return pct
+    def before_epoch(self):
+        if self._pct() >= 1: self.learn.time_up = True; raise CancelFitException()   # `time_up`: a normal end (the journal says 'finished')
+    def before_batch(self):
+        if not self.training: return
+        pct = self._pct()
+        if pct >= 1: raise CancelTrainException()
         self.learn.pct_train = pct
-    def after_train(self): self.spent += time.perf_counter() - self.t0
 
 # %% ../nbs/03_schedule.ipynb #db9cc051
 class LRFinder(Callback):

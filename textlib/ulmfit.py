@@ -386,7 +386,7 @@ def imdb_split(imdb, # the IMDb folder (`aclImdb`)
                n_labels:int=500, # labelled training reviews per class: the first files by name (None: all but the `n_valid` last)
                n_valid:int=250, # validation reviews per class: the last files by name of `train/neg` and `train/pos`
                n_test:int=2500) -> dict: # test reviews per class: the first files by name of `test/` (None: all 12,500)
-    "The main job's reviews: `labels`, `valid` (from `train/`) and `test` as `(files, labels)`; `lm`: `train/{pos,neg,unsup}` without `valid` (never `test/`); `test_digests`."
+    "The main job's reviews: `labels`, `valid` (from `train/`, without copies of test reviews) and `test` as `(files, labels)`; `lm`: `train/{pos,neg,unsup}` without `valid` (never `test/`); `test_digests`."
     imdb = Path(imdb)
     def files(split, c):
         fs = get_text_files(imdb/split/c)
@@ -400,9 +400,10 @@ def imdb_split(imdb, # the IMDb folder (`aclImdb`)
     split = dict(labels=take(tr, lambda fs: fs[:len(fs) - n_valid if n_labels is None else n_labels]),
                  valid=take(tr, lambda fs: fs[len(fs) - n_valid:]), test=take(te, lambda fs: fs[:n_test]))
     test = set(_digests(split['test'][0]))
-    for part in ('labels', 'valid'):
-        same = [f for f, d in zip(split[part][0], _digests(split[part][0])) if d in test]
-        if same: raise ValueError(f"{len(same)} {part} reviews have the text of a test review, e.g. {same[0]}")
+    for part in ('labels', 'valid'):   # IMDb repeats a few reviews between train/ and test/: a training copy of a test review is left out
+        keep = [d not in test for d in _digests(split[part][0])]
+        split[part] = tuple([x for x, k in zip(xs, keep) if k] for xs in split[part])
+        split[f'{part}_copies'] = len(keep) - sum(keep)
     held = set(split['valid'][0])
     split['lm'] = [f for c in ('pos', 'neg', 'unsup') for f in files('train', c) if f not in held]
     split['test_digests'] = test
@@ -504,7 +505,7 @@ def _clas_dls(out, split, parts, vocab, bs, seed, backwards, every_rank=True):
 def ulmfit_classifier(out, # the run's folder
                       split:dict, # from `imdb_split`: trains on `labels`, validates on `valid`
                       encoder:str, # the stage-2 encoder's name in `out/models`
-                      minutes:float, # training time (the clock drives the schedule)
+                      minutes:float, # wall time of training, validation included (the clock drives the schedule)
                       recipe:str='all', # 'all': everything trainable, one-cycle; 'gradual': ULMFiT's gradual unfreezing, STLR, discriminative rates
                       lr:float=3e-3, bs:int=32, drop_mult:float=0.5,
                       backwards:bool=False, seed:int=42, device=None, quiet:bool=False,
@@ -532,7 +533,7 @@ def _saved(out, name, valid) -> dict: return dict(name=name, valid=valid, weight
 
 def run_ulmfit(out='ulmfit-imdb', # folder for the models, the export(s) and `stages.json`
                imdb=None, # the IMDb folder (default: `untar_data(URLs.IMDB)`: downloaded online, or from `$TEXTLIB_DATA`)
-               minutes:float=15, # training time of the whole run, shared by the stages (scoring the test reviews comes after)
+               minutes:float=15, # wall time of the whole run, training and validation, shared by the stages (scoring the test reviews comes after)
                pretrained=None, # None: the language model starts from random weights; 'wt103': fastai's WikiText-103 model; 'wikitext-2': a stage 1 on WikiText-2 first; or `(weights, vocab)` files
                pretrained_bwd=None, # `(weights, vocab)` of the backward model, with `backwards` and files for `pretrained`
                config:dict=None, # the language model's sizes and decoder, from random weights (default `ulmfit_lm_config`)
