@@ -71,7 +71,7 @@ def main():
     out, imdb = Path(a.out), untar_data(URLs.IMDB)
     log, run = StageLog(out), out/f'ulmfit-{a.minutes:g}min'
     if (a.minutes, a.seed, a.n_test) == (15, 42, 5000) and not run.exists() and (MAIN_JOB/'stages.json').exists():
-        shutil.copytree(MAIN_JOB, run)   # 12c's main job is this run at 1,000 labels: its stages are reused where their keys (arguments and code) match
+        shutil.copytree(MAIN_JOB, run)   # 12c's main job: its language model is reused where its key (arguments and code) matches
     rows = {}
     for n in [int(x) for x in a.labels.split(',')]:
         for model, fn in (('tfidf', lambda: tfidf(imdb, n, a.n_test)),
