@@ -22,11 +22,11 @@ from .schedule import TimeBudget   # and `Learner.fit_one_cycle`
 from .lm import load_glove
 
 # %% auto #0
-__all__ = ['translation_rows', 'read_pairs', 'question_pairs', 'translation_tokenizer', 'pair_groups', 'split_pairs',
-           'Seq2SeqDataset', 'seq2seq_collate', 'translation_dls', 'subword_tokenizer', 'spacy_vectors', 'create_emb',
-           'load_vectors', 'seq2seq_loss', 'seq2seq_acc', 'Seq2SeqRNN', 'TeacherForcing', 'PositionalEncoding',
-           'Seq2SeqTransformer', 'greedy_decode', 'beam_search', 'cap_i', 'Translator', 'load_translator',
-           'corpus_scores', 'plot_attention', 'translation_learner', 'run_translation']
+__all__ = ['translation_rows', 'subword_rows', 'read_pairs', 'question_pairs', 'translation_tokenizer', 'pair_groups',
+           'split_pairs', 'Seq2SeqDataset', 'seq2seq_collate', 'translation_dls', 'subword_tokenizer', 'spacy_vectors',
+           'create_emb', 'load_vectors', 'seq2seq_loss', 'seq2seq_acc', 'Seq2SeqRNN', 'TeacherForcing',
+           'PositionalEncoding', 'Seq2SeqTransformer', 'greedy_decode', 'beam_search', 'cap_i', 'Translator',
+           'load_translator', 'corpus_scores', 'plot_attention', 'translation_learner', 'run_translation']
 
 # %% ../nbs/13_translate.ipynb #fc534022
 def read_pairs(path=None, # the folder of `fra-eng.zip` (default: `untar_data(URLs.FRA_ENG)`)
@@ -530,13 +530,16 @@ def translation_learner(dls, arch:str='rnn', # 'rnn' (`Seq2SeqRNN`) or 'transfor
     loss = partial(seq2seq_loss, smoothing=smoothing) if smoothing else seq2seq_loss
     return Learner(dls, model, loss_func=loss, metrics=seq2seq_acc, lr=lr, cbs=cbs)
 
-translation_rows = {
+translation_rows = {   # on word vocabularies, French and English embeddings from word vectors
     'GRU encoder-decoder': dict(),
     '+ bidirectional': dict(bidir=True),
     '+ teacher forcing': dict(teacher_forcing=True),
     '+ attention': dict(attention=True),
     'all together': dict(bidir=True, teacher_forcing=True, attention=True),
-    'Transformer': dict(arch='transformer', lr=1e-3),
+}
+subword_rows = {   # on the joint SentencePiece vocabulary (8,000 pieces), embeddings learned
+    'all together, subwords': dict(bidir=True, teacher_forcing=True, attention=True, vectors=False),
+    'Transformer, subwords': dict(arch='transformer', tie=True, n_dec=2, smoothing=0.1, lr=1e-3),
 }
 
 def _count(m): return sum(p.numel() for p in m.parameters())
@@ -550,7 +553,7 @@ def run_translation(out, dls, name:str,
     "Train one model (`minutes` or `epochs`), export it to `out/name` and score it on the test pairs; reused when the same code and arguments made it."
     if (minutes is None) == (epochs is None): raise ValueError("give `minutes` or `epochs`, not both")
     out = Path(out); key = _key(code=code_key(), name=name, minutes=minutes, epochs=epochs, seed=seed, beam=beam, n_test=n_test, kw=kwargs,
-                                vocab=[dls.src_num.key(), dls.tgt_num.key()], n=len(dls.train.dataset), test=_sha_pairs(dls.test_pairs))
+                                vocab=[dls.src_num.key(), dls.tgt_num.key()], n=len(dls.train.dataset), bs=getattr(dls.train.batch_sampler, 'bs', None), test=_sha_pairs(dls.test_pairs))
     log = StageLog(out, 'results.json')
     done = log.get(name, key)
     if done is not None: return done
