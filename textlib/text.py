@@ -16,10 +16,10 @@ from .export import check_value
 # %% auto #0
 __all__ = ['UNK', 'PAD', 'BOS', 'EOS', 'FLD', 'TK_REP', 'TK_WREP', 'TK_UP', 'TK_MAJ', 'text_spec_tok', 'known_rules',
            'escape_spec_tok', 'fix_html', 'replace_rep', 'replace_wrep', 'spec_add_spaces', 'rm_useless_spaces',
-           'replace_all_caps', 'replace_maj', 'lowercase', 'replace_space', 'SpacyTokenizer', 'WhitespaceTokenizer',
-           'SentencePieceTokenizer', 'Tokenizer', 'read_text', 'get_text_files', 'read_wikitext', 'cache_home',
-           'TokCorpus', 'tokenize_texts', 'tokenize_files', 'tokenize_df', 'tokenize_csv', 'Numericalize', 'untokenize',
-           'Ragged', 'numericalize_corpora', 'LMDataLoader', 'TextDataset', 'TextDataLoaders']
+           'fix_spaces', 'replace_all_caps', 'replace_maj', 'lowercase', 'replace_space', 'SpacyTokenizer',
+           'WhitespaceTokenizer', 'SentencePieceTokenizer', 'Tokenizer', 'read_text', 'get_text_files', 'read_wikitext',
+           'cache_home', 'TokCorpus', 'tokenize_texts', 'tokenize_files', 'tokenize_df', 'tokenize_csv', 'Numericalize',
+           'untokenize', 'Ragged', 'numericalize_corpora', 'LMDataLoader', 'TextDataset', 'TextDataLoaders']
 
 # %% ../nbs/12_text.ipynb #53058d0d
 UNK, PAD, BOS, EOS, FLD, TK_REP, TK_WREP, TK_UP, TK_MAJ = text_spec_tok = \
@@ -62,6 +62,10 @@ def spec_add_spaces(t:str) -> str: "Put spaces around `/`, `#` and `\\`."; retur
 
 _re_space = re.compile(' {2,}')
 def rm_useless_spaces(t:str) -> str: "Collapse runs of spaces into one."; return _re_space.sub(' ', t)
+
+_re_uspace = re.compile('[\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]')   # Unicode's space separators (Zs) but ' '
+_re_invisible = re.compile('[\u200b\u2060\ufeff\u00ad]')                     # zero-width space, word joiner, BOM, soft hyphen
+def fix_spaces(t:str) -> str: "Unicode spaces (no-break, narrow no-break, thin...) become ' '; invisible characters go."; return _re_invisible.sub('', _re_uspace.sub(' ', t))
 
 # %% ../nbs/12_text.ipynb #f46ccbc5
 def _lower_marked(tok:str):
@@ -277,7 +281,7 @@ def in_pieces(self:Tokenizer, t:str, # a text of any length
 
 # %% ../nbs/12_text.ipynb #4925eb0d
 known_rules = {f.__name__: f for f in (escape_spec_tok, fix_html, replace_rep, replace_wrep, spec_add_spaces, rm_useless_spaces,
-                                       replace_all_caps, replace_maj, lowercase, replace_space)}
+                                       fix_spaces, replace_all_caps, replace_maj, lowercase, replace_space)}
 _tok_types = {c.__name__: c for c in (SpacyTokenizer, WhitespaceTokenizer, SentencePieceTokenizer)}
 
 def _rule_config(f) -> dict:

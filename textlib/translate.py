@@ -6,6 +6,7 @@
 from __future__ import annotations
 import gzip, hashlib, inspect, json, math, random, re, time, warnings
 from contextlib import nullcontext
+from itertools import zip_longest
 from functools import partial
 from pathlib import Path
 import numpy as np, torch, torch.nn as nn, torch.nn.functional as F, matplotlib.pyplot as plt
@@ -13,19 +14,19 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 from .core import atomic_write, untar_data, URLs, listify, set_seed, default_device
 from .data import DataLoaders, SortishSampler, SortSampler
 from .learner import Learner, Callback, CancelFitException, CancelTrainException, GradientClip, save_checkpoint, load_checkpoint
-from .text import (Tokenizer, SpacyTokenizer, Numericalize, defaults, lowercase, replace_all_caps, replace_maj,
-                          tokenize_texts, untokenize, UNK, PAD, BOS, EOS)
+from .text import (Tokenizer, SpacyTokenizer, SentencePieceTokenizer, Numericalize, defaults, lowercase, replace_all_caps, replace_maj,
+                          fix_spaces, rm_useless_spaces, tokenize_texts, untokenize, cache_home, UNK, PAD, BOS, EOS)
 from .export import ExportWriter, load_export, export_file, build_exported, model_bytes, check_value, _show
-from .ulmfit import export_tokenizer, export_tokenizer_from, check_tokenizer, _key, StageLog   # the tokenizer in an export, and the run cache (key, log), as in 12c
+from .ulmfit import export_tokenizer, export_tokenizer_from, check_tokenizer, _key, StageLog, code_key   # the tokenizer in an export, and the run cache (key, log), as in 12c
 from .schedule import TimeBudget   # and `Learner.fit_one_cycle`
 from .lm import load_glove
 
 # %% auto #0
-__all__ = ['translation_rows', 'read_pairs', 'question_pairs', 'translation_tokenizer', 'split_pairs', 'Seq2SeqDataset',
-           'seq2seq_collate', 'translation_dls', 'spacy_vectors', 'create_emb', 'load_vectors', 'seq2seq_loss',
-           'seq2seq_acc', 'Seq2SeqRNN', 'TeacherForcing', 'PositionalEncoding', 'Seq2SeqTransformer', 'greedy_decode',
-           'beam_search', 'cap_i', 'Translator', 'load_translator', 'corpus_scores', 'plot_attention',
-           'translation_learner', 'run_translation']
+__all__ = ['translation_rows', 'subword_rows', 'read_pairs', 'question_pairs', 'translation_tokenizer', 'pair_groups',
+           'split_pairs', 'Seq2SeqDataset', 'seq2seq_collate', 'translation_dls', 'subword_tokenizer', 'spacy_vectors',
+           'create_emb', 'load_vectors', 'seq2seq_loss', 'seq2seq_acc', 'Seq2SeqRNN', 'TeacherForcing',
+           'PositionalEncoding', 'Seq2SeqTransformer', 'greedy_decode', 'beam_search', 'cap_i', 'Translator',
+           'load_translator', 'corpus_scores', 'plot_attention', 'translation_learner', 'run_translation']
 
 # %% ../nbs/13_translate.ipynb #fc534022
 def read_pairs(path=None, # the folder of `fra-eng.zip` (default: `untar_data(URLs.FRA_ENG)`)
@@ -48,31 +49,45 @@ def question_pairs(pairs:list) -> list:
 
 # %% ../nbs/13_translate.ipynb #7fb847f0
 def translation_tokenizer(lang:str) -> Tokenizer:
-    "spaCy's tokenizer for `lang` with textlib's rules (capitals of any script become `xxmaj`/`xxup` marks), no `xxbos`."
+    "spaCy's tokenizer for `lang` with textlib's rules (Unicode spaces made plain, capitals of any script marked), no `xxbos`."
     swap = {replace_all_caps: partial(replace_all_caps, unicode=True), replace_maj: partial(replace_maj, unicode=True),
             lowercase: partial(lowercase, add_bos=False)}
-    rules = [swap.get(r, r) for r in defaults.text_proc_rules]
+    rules = [fix_spaces] + [swap.get(r, r) for r in defaults.text_proc_rules]
     return Tokenizer(SpacyTokenizer(lang), rules=rules)
 
 # %% ../nbs/13_translate.ipynb #9ca41256
+def pair_groups(pairs:list) -> list:
+    "Indices of `pairs` grouped by connected component: pairs that share a French or an English sentence, directly or through others."
+    parent = list(range(len(pairs)))
+    def root(i):
+        while parent[i] != i: parent[i] = parent[parent[i]]; i = parent[i]
+        return i
+    first = {}
+    for i, (fr, en) in enumerate(pairs):
+        for side in (('fr', fr), ('en', en)): parent[root(i)] = root(first.setdefault(side, i))
+    groups = {}
+    for i in range(len(pairs)): groups.setdefault(root(i), []).append(i)
+    return list(groups.values())
+
+def _sha_pairs(pairs) -> str: return hashlib.sha256('\n'.join(f'{a}\t{b}' for a, b in pairs).encode()).hexdigest()[:16]
+
 def split_pairs(pairs:list, # `(french, english)` pairs
                 fname=None, # a JSON file: read when it exists (and checked), else written
                 valid_pct:float=0.05, test_pct:float=0.05, seed:int=42) -> dict:
-    "Train/valid/test indices, pairs with the same French sentence always on the same side; saved to `fname`."
-    key = hashlib.sha256('\n'.join(f'{a}\t{b}' for a, b in pairs).encode()).hexdigest()[:16]
+    "Train/valid/test indices by connected components: no French and no English sentence on two sides; saved to `fname`."
+    key = f'components-{valid_pct}-{test_pct}-{seed}-' + _sha_pairs(pairs)   # the method, its settings and the data
     if fname is not None and Path(fname).is_file():
         s = json.loads(Path(fname).read_text())
-        if s.get('key') != key: raise ValueError(f"{fname} is the split of other pairs (key {s.get('key')}, these are {key}): delete it or use another file")
+        if s.get('key') != key: raise ValueError(f"{fname} is the split of other pairs or settings (key {s.get('key')}, these are {key}): delete it or use another file")
         return {k: s[k] for k in ('train', 'valid', 'test')}
-    groups = {}
-    for i, (fr, _) in enumerate(pairs): groups.setdefault(fr, []).append(i)
-    srcs = list(groups)
-    order = np.random.default_rng(seed).permutation(len(srcs))
-    n_test, n_valid = int(len(srcs) * test_pct), int(len(srcs) * valid_pct)
-    parts = dict(test=order[:n_test], valid=order[n_test:n_test + n_valid], train=order[n_test + n_valid:])
-    res = {k: sorted(i for j in v for i in groups[srcs[j]]) for k, v in parts.items()}
+    groups = pair_groups(pairs)
+    res, want = dict(test=[], valid=[], train=[]), dict(test=test_pct * len(pairs), valid=valid_pct * len(pairs))
+    for j in np.random.default_rng(seed).permutation(len(groups)):
+        part = next((k for k in ('test', 'valid') if len(res[k]) < want[k]), 'train')
+        res[part] += groups[j]
+    res = {k: sorted(v) for k, v in res.items()}
     if fname is not None:
-        with atomic_write(fname, 'w') as f: json.dump(dict(key=key, seed=seed, **res), f)
+        with atomic_write(fname, 'w') as f: json.dump(dict(key=key, **res), f)
     return res
 
 # %% ../nbs/13_translate.ipynb #fb846fb5
@@ -99,13 +114,17 @@ def translation_dls(pairs:list, # `(french, english)` pairs
                     split:dict, # indices `train`, `valid` (and `test`), from `split_pairs`
                     bs:int=64, min_freq:int=2, max_vocab:int=30000,
                     pct:float=99, # training pairs longer than this percentile (either side, in tokens) are dropped
+                    subword:int=None, # pieces of one SentencePiece vocabulary for both languages (`subword_tokenizer`); default: words, a vocabulary each
                     seed:int=42, **kwargs) -> DataLoaders: # to `tokenize_texts` (`n_workers`, `progress`)
     "Loaders of `(src, tgt, tgt)` batches; vocabularies from the training pairs; `dls.test_pairs` kept for BLEU."
-    src_tok, tgt_tok = translation_tokenizer('fr'), translation_tokenizer('en')
+    if subword: src_tok = tgt_tok = subword_tokenizer([s for i in split['train'] for s in pairs[i]], subword)
+    else: src_tok, tgt_tok = translation_tokenizer('fr'), translation_tokenizer('en')
     src_c = tokenize_texts([p[0] for p in pairs], src_tok, **kwargs)
     tgt_c = tokenize_texts([p[1] for p in pairs], tgt_tok, **kwargs)
-    src_num = Numericalize.from_counts(src_c.count(split['train']), min_freq, max_vocab)
-    tgt_num = Numericalize.from_counts(tgt_c.count(split['train']), min_freq, max_vocab)
+    if subword: src_num = tgt_num = Numericalize(src_tok.tok.vocab, subword=True)
+    else:
+        src_num = Numericalize.from_counts(src_c.count(split['train']), min_freq, max_vocab)
+        tgt_num = Numericalize.from_counts(tgt_c.count(split['train']), min_freq, max_vocab)
     src_ids, tgt_ids = [_ids(src_num, t) for t in src_c], [_ids(tgt_num, t) for t in tgt_c]
     lens = np.array([max(len(a), len(b)) for a, b in zip(src_ids, tgt_ids)])
     max_len = int(np.percentile(lens[split['train']], pct))
@@ -117,6 +136,18 @@ def translation_dls(pairs:list, # `(french, english)` pairs
         valid_sampler=SortSampler([len(s) for s in valid_ds.src]), n_inp=2,
         src_num=src_num, tgt_num=tgt_num, src_tok=src_tok, tgt_tok=tgt_tok, max_len=max_len,
         test_pairs=[pairs[i] for i in split.get('test', [])], n_dropped=len(split['train']) - len(trn))
+
+# %% ../nbs/13_translate.ipynb #99d83523
+def subword_tokenizer(texts:list, # the training sentences, both languages
+                      vocab_sz:int=8000, # pieces, special tokens included
+                      folder=None) -> Tokenizer: # where the model is kept (default: the cache's `spm/`)
+    "A SentencePiece tokenizer trained on `texts`, one vocabulary for both languages; read back when the same texts and size made it."
+    rules = [fix_spaces, rm_useless_spaces]
+    key = hashlib.sha256(f'{vocab_sz}\n'.encode() + '\n'.join(texts).encode()).hexdigest()[:16]
+    f = Path(folder or cache_home()/'spm')/f'joint-{vocab_sz}-{key}.model'
+    f.parent.mkdir(parents=True, exist_ok=True)
+    sp = SentencePieceTokenizer(f) if f.is_file() else SentencePieceTokenizer.train(texts, f, vocab_sz, rules=rules)
+    return Tokenizer(sp, rules=rules)
 
 # %% ../nbs/13_translate.ipynb #9c7a10f6
 def spacy_vectors(name:str='fr_core_news_md', words=None) -> dict:
@@ -158,10 +189,11 @@ def _pad_to(input, target, pad_idx):
     if sl_in > sl: target = F.pad(target, (0, sl_in - sl), value=pad_idx)
     return input, target
 
-def seq2seq_loss(input, target, pad_idx:int=1):
+def seq2seq_loss(input, target, pad_idx:int=1,
+                 smoothing:float=0.): # label smoothing, as `LabelSmoothingCrossEntropy` (10b): that share of the target spread over the vocabulary
     "Cross-entropy over the real target tokens; the shorter of prediction and target padded first (as the lesson)."
     input, target = _pad_to(input, target, pad_idx)
-    return F.cross_entropy(input.flatten(0, 1), target.flatten(), ignore_index=pad_idx)
+    return F.cross_entropy(input.flatten(0, 1), target.flatten(), ignore_index=pad_idx, label_smoothing=smoothing)
 
 def seq2seq_acc(input, target, pad_idx:int=1):
     "Share of the real target tokens predicted right."
@@ -263,17 +295,25 @@ class PositionalEncoding(nn.Module):
 
 class Seq2SeqTransformer(nn.Module):
     "A `torch.nn.Transformer` encoder-decoder with the same interface as `Seq2SeqRNN` (`encode`, `step`, `reorder`)."
-    def __init__(self, n_src:int, n_tgt:int, d:int=256, nhead:int=4, n_enc:int=3, n_dec:int=3, ff:int=1024, p:float=0.1,
+    def __init__(self, n_src:int, n_tgt:int, # vocabulary sizes
+                 d:int=256, nhead:int=4, n_enc:int=3, n_dec:int=3, ff:int=1024, p:float=0.1, # sizes, dropout
+                 tie:bool=False, # one embedding for source, target and output (a joint vocabulary: `n_src == n_tgt`)
                  out_sl:int=30, bos:int=2, eos:int=3, pad:int=1):
         super().__init__()
         self.cfg = {k: v for k, v in locals().items() if k not in ('self', '__class__')}
+        if tie and n_src != n_tgt: raise ValueError(f"tie=True needs one vocabulary for both sides, got {n_src:,} source and {n_tgt:,} target tokens")
         self.out_sl, self.bos, self.eos, self.pad = out_sl, bos, eos, pad
-        self.emb_enc, self.emb_dec = nn.Embedding(n_src, d, padding_idx=pad), nn.Embedding(n_tgt, d, padding_idx=pad)
+        self.emb_enc = nn.Embedding(n_src, d, padding_idx=pad)
+        self.emb_dec = self.emb_enc if tie else nn.Embedding(n_tgt, d, padding_idx=pad)
         self.pos = PositionalEncoding(d, p)
         with warnings.catch_warnings():   # "enable_nested_tensor is True, but ... norm_first was True": a note, not a problem
             warnings.filterwarnings('ignore', message='enable_nested_tensor')
             self.tf = nn.Transformer(d, nhead, n_enc, n_dec, ff, p, batch_first=True, norm_first=True)
         self.out = nn.Linear(d, n_tgt)
+        if tie:   # rows of norm ~1, scaled by sqrt(d) on the way in (`PositionalEncoding`), used as they are on the way out
+            nn.init.normal_(self.emb_enc.weight, 0, d ** -0.5)
+            with torch.no_grad(): self.emb_enc.weight[pad].zero_()
+            self.out.weight = self.emb_enc.weight
         self.pr_force = 0.
     def encode(self, src):
         mask = src != self.pad
@@ -407,7 +447,7 @@ class Translator:
             for j, (i, row) in enumerate(zip(rows, toks.tolist())):
                 row = row[:row.index(self.model.eos)] if self.model.eos in row else [t for t in row if t != self.model.pad]   # cut at its own limit
                 out = self.tgt_num.tokens(row)
-                text = cap_i(untokenize(out))
+                text = cap_i(untokenize(out, self.tgt_num.subword))
                 res[i] = (text, self.src_num.tokens(ids[i]), out, None if a is None else a[j, :len(out) + 1, :len(ids[i])].cpu()) if attn else text
         return res
 
@@ -450,11 +490,16 @@ def load_translator(path, # a folder written by `Translator.export`
 
 # %% ../nbs/13_translate.ipynb #f4c0c679
 def corpus_scores(tr:Translator, pairs:list, beam:int=1, bs:int=64) -> dict:
-    "Corpus BLEU and chrF (sacrebleu, its own 13a tokenization) of `tr` on `(french, english)` pairs."
+    "Corpus BLEU and chrF (sacrebleu, 13a) of `tr` on `(french, english)` pairs; `bleu_multi`: each French sentence once, against all its references in `pairs`."
     import sacrebleu
-    hyps = tr.translate([p[0] for p in pairs], beam=beam, bs=bs)
-    refs = [p[1] for p in pairs]
-    return dict(bleu=sacrebleu.corpus_bleu(hyps, [refs]).score, chrf=sacrebleu.corpus_chrf(hyps, [refs]).score, hyps=hyps)
+    srcs = list(dict.fromkeys(p[0] for p in pairs))                      # each French sentence translated once
+    out = dict(zip(srcs, tr.translate(srcs, beam=beam, bs=bs)))
+    hyps, refs = [out[p[0]] for p in pairs], [p[1] for p in pairs]
+    multi = {}
+    for fr, en in pairs: multi.setdefault(fr, []).append(en)
+    streams = list(zip_longest(*multi.values()))                         # sacrebleu: one stream per reference, None where a sentence has fewer
+    return dict(bleu=sacrebleu.corpus_bleu(hyps, [refs]).score, chrf=sacrebleu.corpus_chrf(hyps, [refs]).score,
+                bleu_multi=sacrebleu.corpus_bleu([out[s] for s in multi], streams).score, hyps=hyps)
 
 # %% ../nbs/13_translate.ipynb #2fbdcf58
 def plot_attention(tr:Translator, text:str, beam:int=1, ax=None):
@@ -469,45 +514,63 @@ def plot_attention(tr:Translator, text:str, beam:int=1, ax=None):
 
 # %% ../nbs/13_translate.ipynb #9e79cc76
 def translation_learner(dls, arch:str='rnn', # 'rnn' (`Seq2SeqRNN`) or 'transformer'
-                        vectors:bool=True, # embeddings from French spaCy and English GloVe vectors (RNN)
-                        teacher_forcing:bool=False, lr:float=3e-3, clip:float=1., cbs=None, **kwargs) -> Learner:
+                        vectors:bool=True, # embeddings from French spaCy and English GloVe vectors (RNN on word vocabularies)
+                        teacher_forcing:bool=False, lr:float=3e-3, clip:float=1.,
+                        smoothing:float=0., # label smoothing of the loss (`seq2seq_loss`)
+                        cbs=None, **kwargs) -> Learner:
     "A `Learner` for a translation model on `dls` (`kwargs` to the model)."
     n_src, n_tgt = len(dls.src_num), len(dls.tgt_num)
     if arch == 'rnn':
         model = Seq2SeqRNN(n_src, n_tgt, **kwargs)
+        if vectors and dls.tgt_num.subword: raise ValueError("word vectors need word vocabularies: vectors=False with subword loaders")
         if vectors: load_vectors(model, spacy_vectors('fr_core_news_md', dls.src_num.vocab), load_glove(words=dls.tgt_num.vocab), dls)
     elif arch == 'transformer': model = Seq2SeqTransformer(n_src, n_tgt, **kwargs)
     else: raise ValueError(f"unknown architecture {arch!r}: 'rnn' or 'transformer'")
     cbs = listify(cbs) + ([TeacherForcing()] if teacher_forcing else []) + ([GradientClip(clip)] if clip else [])
-    return Learner(dls, model, loss_func=seq2seq_loss, metrics=seq2seq_acc, lr=lr, cbs=cbs)
+    loss = partial(seq2seq_loss, smoothing=smoothing) if smoothing else seq2seq_loss
+    return Learner(dls, model, loss_func=loss, metrics=seq2seq_acc, lr=lr, cbs=cbs)
 
-translation_rows = {
+translation_rows = {   # on word vocabularies, French and English embeddings from word vectors
     'GRU encoder-decoder': dict(),
     '+ bidirectional': dict(bidir=True),
     '+ teacher forcing': dict(teacher_forcing=True),
     '+ attention': dict(attention=True),
     'all together': dict(bidir=True, teacher_forcing=True, attention=True),
-    'Transformer': dict(arch='transformer', lr=1e-3),
+}
+subword_rows = {   # on the joint SentencePiece vocabulary (8,000 pieces), embeddings learned
+    'all together, subwords': dict(bidir=True, teacher_forcing=True, attention=True, vectors=False),
+    'Transformer, subwords': dict(arch='transformer', tie=True, n_dec=2, smoothing=0.1, lr=1e-3),
 }
 
 def _count(m): return sum(p.numel() for p in m.parameters())
 
 def _slug(name): return re.sub(r'[^a-z0-9]+', '-', name.lower()).strip('-')
 
-def run_translation(out, dls, name:str, minutes:float, seed:int=42, beam:int=5, n_test:int=None, quiet:bool=True, **kwargs) -> dict:
-    "Train one model for `minutes` of training time, export it to `out/name` and score it on the test pairs; reused when done."
-    out = Path(out); key = _key(name=name, minutes=minutes, seed=seed, beam=beam, n_test=n_test, kw=kwargs, vocab=dls.tgt_num.key(), n=len(dls.train.dataset))
+def run_translation(out, dls, name:str,
+                    minutes:float=None, # train on the clock (`TimeBudget`): how far it gets depends on the machine and its load
+                    epochs:int=None, # or a fixed number of one-cycle epochs: the same model on any machine
+                    seed:int=42, beam:int=5, n_test:int=None, quiet:bool=True, **kwargs) -> dict:
+    "Train one model (`minutes` or `epochs`), export it to `out/name` and score it on the test pairs; reused when the same code and arguments made it."
+    if (minutes is None) == (epochs is None): raise ValueError("give `minutes` or `epochs`, not both")
+    out = Path(out); key = _key(code=code_key(), name=name, minutes=minutes, epochs=epochs, seed=seed, beam=beam, n_test=n_test, kw=kwargs,
+                                vocab=[dls.src_num.key(), dls.tgt_num.key()], n=len(dls.train.dataset), bs=getattr(dls.train.batch_sampler, 'bs', None), test=_sha_pairs(dls.test_pairs))
     log = StageLog(out, 'results.json')
     done = log.get(name, key)
     if done is not None: return done
     set_seed(seed)
     learn = translation_learner(dls, **kwargs)
-    with (learn.no_logging() if quiet else nullcontext()): learn.fit_one_cycle(1000, cbs=TimeBudget(minutes))
+    t0 = time.time()
+    with (learn.no_logging() if quiet else nullcontext()):
+        if epochs is None: learn.fit_one_cycle(1000, cbs=TimeBudget(minutes))
+        else: learn.fit_one_cycle(epochs)
+    train_min = (time.time() - t0) / 60
     tr = Translator.from_learner(learn)
     tr.export(out/_slug(name))
     test = dls.test_pairs[:n_test]
     t0 = time.time(); g = corpus_scores(tr, test, 1); tg = time.time() - t0
     t0 = time.time(); b = corpus_scores(tr, test, beam); tb = time.time() - t0
     return log.put(name, key, keep_later=True, valid_loss=float(learn.recorder.values[-1][1]), epochs=len(learn.recorder.values),
-               bleu_greedy=g['bleu'], bleu_beam=b['bleu'], chrf_greedy=g['chrf'], chrf_beam=b['chrf'], minutes=minutes,
+               bleu_greedy=g['bleu'], bleu_beam=b['bleu'], chrf_greedy=g['chrf'], chrf_beam=b['chrf'],
+               bleu_multi_greedy=g['bleu_multi'], bleu_multi_beam=b['bleu_multi'], minutes=minutes, train_minutes=train_min,
                params=_count(learn.model), decode_s=dict(greedy=tg, beam=tb), n_test=len(test))
+
