@@ -42,8 +42,9 @@ def checksum(t):
 def prepare(out:Path, bs:int):
     "Tokenize WikiText-2 valid/test with textlib, numericalize, write the two truncated id streams."
     import numpy as np
-    from textlib.core import untar_data, URLs
-    from textlib.text import read_wikitext, tokenize_texts, Numericalize
+    from textlib.datasets import untar_data, URLs
+    from textlib.text import read_wikitext, Numericalize
+    from textlib.tokenizers import tokenize_texts
     if (out/'meta.json').exists(): return json.loads((out/'meta.json').read_text())
     path = untar_data(URLs.WIKITEXT_TINY)
     arts = [read_wikitext(path/f'{s}.txt') for s in ('valid', 'test')]
@@ -66,8 +67,9 @@ def prepare(out:Path, bs:int):
 def prepare_imdb(out:Path, bs:int, n_train:int=20000, n_valid:int=200):
     "IMDb's train/unsup reviews (shuffled with seed 0): the first `n_train` to train on, the next `n_valid` to validate; a 30,000-word vocabulary."
     import numpy as np
-    from textlib.core import untar_data, URLs
-    from textlib.text import get_text_files, tokenize_files, Numericalize
+    from textlib.datasets import untar_data, URLs
+    from textlib.text import Numericalize
+    from textlib.tokenizers import get_text_files, tokenize_files
     if (out/'meta.json').exists(): return json.loads((out/'meta.json').read_text())
     files = get_text_files(untar_data(URLs.IMDB)/'train'/'unsup')
     order = np.random.default_rng(0).permutation(len(files))[:n_train + n_valid]

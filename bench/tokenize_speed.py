@@ -18,7 +18,7 @@ os.environ.setdefault('TEXTLIB_DATA', str(ROOT.parent/'shared'/'data'))
 TEXTLIB_CHILD = r'''
 import json, sys, time, pickle
 from pathlib import Path
-from textlib.text import tokenize_files
+from textlib.tokenizers import tokenize_files
 files, nw, out, dump = [Path(f) for f in json.load(open(sys.argv[1]))], int(sys.argv[2]), sys.argv[3], sys.argv[4]
 t0 = time.perf_counter()
 corpus = tokenize_files(files, n_workers=nw, cache_dir=out, progress=False)
@@ -45,7 +45,7 @@ print(json.dumps(dict(secs=dt, docs=len(files), tokens=sum(map(len, toks)))))
 PHASES = r'''
 import json, sys, time, glob
 from pathlib import Path
-from textlib.text import Tokenizer, read_text
+from textlib.tokenizers import Tokenizer, read_text
 import textlib.text as T
 files = [Path(f) for f in json.load(open(sys.argv[1]))]
 t0 = time.perf_counter(); texts = [read_text(f) for f in files]; t1 = time.perf_counter()
@@ -60,7 +60,7 @@ print(json.dumps(dict(read=t1-t0, rules=t2-t1, tok_memo=t4-t3, spacy_plain=t3-t2
 '''
 
 def imdb_files(n):
-    from textlib.core import untar_data, URLs
+    from textlib.datasets import untar_data, URLs
     path = untar_data(URLs.IMDB)/'train'
     files = sorted((p for c in ('pos', 'neg') for p in (path/c).glob('*.txt')), key=lambda p: (p.name, p.parent.name))
     return files[:n]

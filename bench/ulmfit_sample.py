@@ -35,10 +35,11 @@ def to_fastai(sd:dict) -> dict:
 def prepare(work:Path):
     "The shared stage-1 model in both formats, and the reviews to predict."
     import torch
-    from textlib.core import set_seed, untar_data, URLs
-    from textlib.text import get_text_files, read_text
+    from textlib.core import set_seed
+    from textlib.datasets import untar_data, URLs
+    from textlib.tokenizers import get_text_files, read_text
     from textlib.lm import language_model_learner, wikitext_lm_dls, fastai_to_textlib
-    from textlib.learner import checkpoint_state
+    from textlib.checkpoint import checkpoint_state
     models = work/'models'
     if not (models/'wt2_itos.pkl').is_file():
         set_seed(0)
@@ -103,7 +104,7 @@ def main():
     a = p.parse_args()
     if a.worker: print(json.dumps(textlib_worker(a))); return
     if not FASTAI_PY.exists(): raise SystemExit(f'no fastai venv at {FASTAI_PY}: run bash bench/setup_fastai.sh')
-    from textlib.core import untar_data, URLs
+    from textlib.datasets import untar_data, URLs
     a.csv = untar_data(URLs.IMDB_SAMPLE)/'texts.csv'
     a.work.mkdir(parents=True, exist_ok=True)
     prepare(a.work)

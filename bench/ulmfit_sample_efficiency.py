@@ -27,7 +27,7 @@ MAIN_JOB = Path('~/.textlib/runs/ulmfit-imdb').expanduser()   # 12c's slow cell:
 def tfidf(imdb, n, n_test):
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegressionCV
-    from textlib.text import read_text
+    from textlib.tokenizers import read_text
     from textlib.ulmfit import imdb_split
     split = imdb_split(imdb, n // 2, 250, n_test // 2)   # the labelled and test reviews of the other two models
     (ft, yt), (fv, yv) = split['labels'], split['test']
@@ -66,7 +66,7 @@ def main():
     ap.add_argument('--seed', type=int, default=42)
     ap.add_argument('--quiet', action='store_true')
     a = ap.parse_args()
-    from textlib.core import untar_data, URLs
+    from textlib.datasets import untar_data, URLs
     from textlib.ulmfit import StageLog, _stage, _key, code_key
     out, imdb = Path(a.out), untar_data(URLs.IMDB)
     log, run = StageLog(out), out/f'ulmfit-{a.minutes:g}min'

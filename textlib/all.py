@@ -6,11 +6,14 @@
 __all__ = ['textlib_modules']
 
 # %% ../nbs/98_all.ipynb #2ac433f7
-from . import core, data, models, learner, export, schedule, optimizer, hooks, distributed, journal, vision, mixup, fp16, xresnet, transfer, text, awdlstm, lm, ulmfit, translate, devise
+from . import (core, datasets, data, models, learner, checkpoint, export, schedule, optimizer, hooks, distributed, journal,
+                     vision, mixup, fp16, xresnet, transfer, basics, vectors, tokenizers, text, awdlstm, lm, ulmfit, translate, devise)
 from .core import *
+from .datasets import *
 from .data import *
 from .models import *
 from .learner import *
+from .checkpoint import *
 from .export import *
 from .schedule import *
 from .optimizer import *
@@ -22,6 +25,9 @@ from .mixup import *
 from .fp16 import *
 from .xresnet import *
 from .transfer import *
+from .basics import *
+from .vectors import *
+from .tokenizers import *
 from .text import *
 from .awdlstm import *
 from .lm import *
@@ -29,5 +35,6 @@ from .ulmfit import *
 from .translate import *
 from .devise import *
 
-textlib_modules = [core, data, models, learner, export, schedule, optimizer, hooks, distributed, journal, vision, mixup, fp16, xresnet, transfer, text, awdlstm, lm, ulmfit, translate, devise]
+textlib_modules = [core, datasets, data, models, learner, checkpoint, export, schedule, optimizer, hooks, distributed, journal,
+                   vision, mixup, fp16, xresnet, transfer, basics, vectors, tokenizers, text, awdlstm, lm, ulmfit, translate, devise]
 __all__ = ['textlib_modules'] + list(dict.fromkeys(n for m in textlib_modules for n in m.__all__))

@@ -15,7 +15,8 @@ from .hooks import Hook
 __all__ = ['awd_lstm_lm_config', 'awd_lstm_clas_config', 'ModelResetter', 'cross_entropy_flat', 'accuracy_flat', 'LSTMCell',
            'GRUCell', 'RNNLayer', 'RNNRegularizer', 'dropout_mask', 'RNNDropout', 'EmbeddingDropout', 'WeightDropout',
            'AWD_LSTM', 'LinearDecoder', 'SequentialRNN', 'TiedAdaptiveHead', 'AdaptiveDecoder', 'adaptive_loss',
-           'lm_log_probs', 'get_language_model', 'awd_lstm_lm_split', 'awd_lstm_encoder', 'awd_lstm_clas_split']
+           'lm_log_probs', 'get_language_model', 'awd_lstm_lm_split', 'awd_lstm_encoder', 'awd_lstm_clas_split',
+           'align_chunks', 'SentenceEncoder', 'masked_concat_pool', 'PoolingLinearClassifier', 'get_text_classifier']
 
 # %% ../nbs/12a_awd_lstm.ipynb #5ba10c2f
 class ModelResetter(Callback):
@@ -286,3 +287,94 @@ def awd_lstm_clas_split(model:nn.Module)->list:
     enc = awd_lstm_encoder(model[0])
     head = _unique([p for m in list(model)[1:] for p in m.parameters()])
     return [list(enc.encoder.parameters())] + [list(r.parameters()) for r in enc.rnns] + [head]
+
+# %% ../nbs/12a_awd_lstm.ipynb #06c5106c
+def align_chunks(x:torch.Tensor, # `bs x sl` token ids: each row's text contiguous, with padding before and/or after it
+                 pad_idx:int=1, # the padding token
+                 bptt:int=72): # chunk length
+    "Rows rearranged so that each text starts at a multiple of `bptt` (whole chunks of padding first, the rest last)."
+    real = x != pad_idx
+    lengths = real.sum(1)
+    first = real.float().argmax(1)
+    L = int(lengths.max()) if len(x) else 0
+    starts = (L - lengths) // bptt * bptt
+    col = torch.arange(L, device=x.device)[None]
+    src = (col - starts[:, None] + first[:, None]).clamp(0, max(x.shape[1] - 1, 0))
+    keep = (col >= starts[:, None]) & (col < (starts + lengths)[:, None])
+    return torch.where(keep, x.gather(1, src), torch.full_like(src, pad_idx)), starts, lengths
+
+# %% ../nbs/12a_awd_lstm.ipynb #b526c154
+class SentenceEncoder(nn.Module):
+    "BPT3C: an `AWD_LSTM` over whole documents, `bptt` tokens at a time; returns the outputs of the last `max_len` tokens and their mask."
+    def __init__(self, module:AWD_LSTM, # the encoder
+                 bptt:int=72, # tokens per chunk
+                 max_len:int=72*20, # outputs (and gradients) for the last `max_len` tokens of each document
+                 pad_idx:int=1): # the padding token
+        super().__init__()
+        self.module, self.bptt, self.max_len, self.pad_idx = module, bptt, max_len, pad_idx
+    def reset(self): self.module.reset()
+    def forward(self, input:torch.Tensor): # `bs x sl` token ids
+        x, starts, lengths = align_chunks(input, self.pad_idx, self.bptt)
+        order = torch.argsort(starts, stable=True)          # rows whose text begins first come first
+        x, starts, lengths = x[order], starts[order], lengths[order]
+        ends = starts + lengths
+        keep_from = starts + torch.div(lengths - self.max_len + self.bptt - 1, self.bptt, rounding_mode='floor').clamp(min=0) * self.bptt
+        keep_from = torch.minimum(keep_from, starts + (lengths - 1).clamp(min=0) // self.bptt * self.bptt)   # at least the chunk of the last token
+        enc, (bs, T), grad = self.module, x.shape, torch.is_grad_enabled()
+        cuts = list(range(0, T, self.bptt))      # `bptt` tokens at a time, with or without gradients: memory bounded by `max_len`
+        state, outs, cols = enc.zero_hidden(bs), [], []
+        for i, j in zip(cuts, cuts[1:] + [T]):
+            m = int((starts <= i).sum())                               # the rows whose text has begun: a prefix
+            kept = bool(((keep_from[:m] < j) & (ends[:m] > i)).any())  # a position of [i, j) the head will use
+            enc.hidden = [(h[:, :m], c[:, :m]) for h, c in state]
+            with torch.set_grad_enabled(kept and grad):
+                o = enc(x[:m, i:j])
+            state = [(torch.cat([h2, h[:, m:]], 1), torch.cat([c2, c[:, m:]], 1)) for (h, c), (h2, c2) in zip(state, enc.hidden)]
+            if kept: outs.append(F.pad(o, (0, 0, 0, 0, 0, bs - m))); cols.append(torch.arange(i, j, device=x.device))
+        enc.reset()
+        out, col = torch.cat(outs, 1), torch.cat(cols)
+        mask = (col[None] >= keep_from[:, None]) & (col[None] < ends[:, None])
+        back = torch.argsort(order)
+        return out[back], mask[back]
+
+# %% ../nbs/12a_awd_lstm.ipynb #dc2a2ccb
+def masked_concat_pool(out:torch.Tensor, # `bs x sl x n` encoder outputs
+                       mask:torch.Tensor) -> torch.Tensor: # `bs x sl`, True at the tokens to pool
+    "`[last, max, mean]` of each row's outputs over its masked tokens only: `bs x 3n`."
+    last_idx = mask.shape[1] - 1 - mask.flip(1).float().argmax(1)
+    last = out[torch.arange(len(out), device=out.device), last_idx]
+    m = mask[..., None]
+    mx = out.masked_fill(~m, -float('inf')).max(1).values
+    avg = (out * m).sum(1) / m.sum(1).clamp(min=1)
+    return torch.cat([last, mx, avg], 1)
+
+class PoolingLinearClassifier(nn.Module):
+    "Concat pooling of `SentenceEncoder`'s outputs, then BatchNorm, dropout and linear layers (ReLU between)."
+    def __init__(self, dims:list, # sizes: `[3*emb_sz, hidden..., n_classes]`
+                 ps:list): # dropout before each linear layer
+        super().__init__()
+        if len(ps) != len(dims) - 1: raise ValueError(f"{len(dims) - 1} linear layers but {len(ps)} dropout probabilities")
+        layers = []
+        for i, (ni, no, p) in enumerate(zip(dims[:-1], dims[1:], ps)):
+            layers += [nn.BatchNorm1d(ni), nn.Dropout(p), nn.Linear(ni, no)]
+            if i < len(ps) - 1: layers.append(nn.ReLU(inplace=True))
+        self.layers = nn.Sequential(*layers)
+    def forward(self, input): # `(outputs, mask)` from `SentenceEncoder`
+        return self.layers(masked_concat_pool(*input))
+
+# %% ../nbs/12a_awd_lstm.ipynb #2d22f6c4
+def get_text_classifier(vocab_sz:int, # vocabulary size
+                        n_class:int, # number of classes
+                        config:dict=None, # sizes and dropouts (default `awd_lstm_clas_config`)
+                        drop_mult:float=1., # multiplies every dropout
+                        bptt:int=72, # BPT3C chunk length
+                        max_len:int=72*20, # the last tokens of each document the classifier learns from
+                        lin_ftrs:list=(50,), # hidden sizes of the head
+                        ps:list=None): # dropouts before the head's hidden layers (default 0.1 each; `output_p` before the first)
+    "An AWD-LSTM classifier: `SequentialRNN(SentenceEncoder(AWD_LSTM), PoolingLinearClassifier)`."
+    cfg = {k: v * drop_mult if k.endswith('_p') else v for k, v in {**awd_lstm_clas_config, **(config or {})}.items()}
+    output_p = cfg.pop('output_p')
+    enc = AWD_LSTM(vocab_sz, **{k: v for k, v in cfg.items() if k not in ('bias', 'tie_weights')})
+    ps = [output_p] + list(ps if ps is not None else [0.1] * len(lin_ftrs))
+    head = PoolingLinearClassifier([enc.emb_sz * 3, *lin_ftrs, n_class], ps)
+    return SequentialRNN(SentenceEncoder(enc, bptt, max_len, pad_idx=enc.pad_token), head)

@@ -14,13 +14,12 @@ __all__ = ['train_human_numbers', 'human_numbers_demo', 'printable', 'read_lines
            'runs_cli', 'main', 'textlib_demo']
 
 # %% ../nbs/99_cli.ipynb #2aac9677
-def train_human_numbers(epochs:int=2, lr:float=1e-2, bs:int=128, seed:int=42, quiet:bool=False) -> 'textlib.learner.Learner':
+def train_human_numbers(epochs:int=2, lr:float=1e-2, bs:int=128, seed:int=42, quiet:bool=False):
     "Train `WindowMLP` on HUMAN_NUMBERS with one-cycle; returns the learner."
     from textlib.core import set_seed
     from textlib.data import human_numbers_dls
     from textlib.models import WindowMLP
-    from textlib.learner import Learner, accuracy
-    import textlib.schedule   # `Learner.fit_one_cycle`
+    from textlib.basics import Learner, accuracy
     set_seed(seed)
     dls = human_numbers_dls(bs=bs)
     learn = Learner(dls, WindowMLP(len(dls.vocab)), metrics=accuracy)

@@ -9,7 +9,8 @@ from collections import Counter
 from pathlib import Path
 import numpy as np, torch
 from torch.utils.data import DataLoader, Sampler
-from .core import listify, untar_data, URLs, default_device
+from .core import listify, default_device
+from .datasets import untar_data, URLs
 
 # %% auto #0
 __all__ = ['Dataset', 'RandomSplitter', 'IndexSplitter', 'FuncSplitter', 'ColSplitter', 'is_missing', 'CategoryMap',

@@ -9,15 +9,17 @@ from collections import namedtuple
 from contextlib import nullcontext
 from pathlib import Path
 import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
-from .core import untar_data, URLs, set_seed
+from .core import set_seed
+from .datasets import untar_data, URLs
 from .data import Dataset, DataLoaders
-from .learner import Learner, accuracy, save_checkpoint, load_checkpoint
+from .basics import Learner, accuracy
+from .checkpoint import save_checkpoint, load_checkpoint
 from .optimizer import Adam
 from .vision import cifar10_tensors, ImageBatchTransform, channel_stats, normalize_images
 from .xresnet import xresnet18, ChannelsLast
 from .transfer import cut_model, num_features, create_head
-from .translate import load_glove
-from .ulmfit import _key, StageLog
+from .vectors import load_glove
+from .journal import stage_key, code_key, StageLog
 
 # %% auto #0
 __all__ = ['Synset', 'ZeroShotData', 'read_wordnet_nouns', 'syn2wv', 'noun_vocab', 'word_vectors', 'cos_loss', 'LabelVectorLoss',
@@ -143,7 +145,7 @@ def run_zero_shot(out, # folder for the weights and `results.json`
                  ) -> dict:
     "Train both `zero_shot_models` with the same seed and budget (one-cycle) and save them in `out`; reused when done. Returns name -> learner."
     out = Path(out); log = StageLog(out, 'results.json')
-    key = _key(epochs=epochs, lr=lr, seed=seed, widen=widen, seen=data.seen, n=len(data.x_trn), n_tst=len(data.x_tst))
+    key = stage_key(code=code_key(), epochs=epochs, lr=lr, seed=seed, widen=widen, seen=data.seen, n=len(data.x_trn), n_tst=len(data.x_tst))
     learns = zero_shot_models(data, vecs, widen=widen)
     for name, learn in learns.items():
         rec = log.get(name, key)

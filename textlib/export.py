@@ -10,7 +10,7 @@ from pathlib import Path
 import torch
 from safetensors import safe_open
 from .core import atomic_write, remove_orphans
-from .learner import load_checkpoint, _read_checkpoint
+from .checkpoint import load_checkpoint, _read_checkpoint
 try: import fcntl
 except ImportError: fcntl = None   # Windows has no flock: readers then retry instead of locking (see `load_export`)
 

@@ -4,18 +4,21 @@
 
 # %% ../nbs/07_journal.ipynb #faad95e3
 from __future__ import annotations
-import hashlib, json, os, socket, sqlite3, subprocess, sys, time, urllib.parse, warnings
+import json, os, socket, sqlite3, subprocess, sys, time, urllib.parse, warnings
 from contextlib import contextmanager
 from pathlib import Path
 import numpy as np, torch
 from fastcore.basics import patch
-import textlib
-from .core import defaults, rank_distrib, num_distrib, data_home
+from fastprogress.core import format_time
+from . import __version__
+from .core import defaults, rank_distrib, num_distrib, hash_key, atomic_write
+from .distributed import barrier
+from .datasets import data_home
 from .learner import Callback
 
 # %% auto #0
 __all__ = ['SCHEMA_VERSION', 'journal_path', 'Journal', 'data_key', 'vocab_key', 'git_commit', 'JournalCallback', 'recording',
-           'journal_info', 'compare_runs', 'plot_runs']
+           'journal_info', 'compare_runs', 'plot_runs', 'stage_key', 'code_key', 'StageLog']
 
 # %% ../nbs/07_journal.ipynb #ecef40a8
 def journal_path() -> Path:
@@ -121,6 +124,39 @@ class Journal:
         vals = [v if v is None or isinstance(v, (int, float)) else str(v) for v in cols.values()]
         self._run(lambda con: con.execute(f"UPDATE runs SET {', '.join(f'{k}=?' for k in cols)} WHERE id=?", vals + [run]))
 
+    def query(self, sql:str, args=()) -> list:
+        "The rows `sql` selects."
+        return self._run(lambda con: con.execute(sql, args).fetchall())
+
+    def runs(self, last:int=None) -> 'pandas.DataFrame': # the `last` runs only (default: all)
+        "A table of the runs, newest last: job, stage, start, status, epochs, the last epoch's metrics, minutes."
+        import pandas as pd
+        if last is not None and not (isinstance(last, (int, np.integer)) and last >= 0): raise ValueError(f"last must be 0 (all) or a positive number of runs, not {last!r}")
+        cols = ', '.join(_col(self, c) for c in ('id', 'job', 'stage', 'started', 'finished', 'status', 'seed', 'git'))
+        rows = [] if self.empty else self.query(f'SELECT {cols}, COUNT(e.epoch), (SELECT metrics FROM epochs WHERE run = r.id ORDER BY epoch DESC LIMIT 1) '
+                                                'FROM runs r LEFT JOIN epochs e ON e.run = r.id GROUP BY r.id ORDER BY r.id')
+        if last: rows = rows[-last:]
+        recs = [dict(id=i, job=job, stage=st, started=time.strftime('%Y-%m-%d %H:%M', time.localtime(t0)), status=s, epochs=n, seed=seed,
+                     git=(g or '')[:8] + ('+' if (g or '').endswith('dirty') else ''), minutes=round(((t1 or time.time()) - t0) / 60, 2), **json.loads(m or '{}'))
+                for i, job, st, t0, t1, s, seed, g, n, m in rows]
+        return pd.DataFrame(recs).set_index('id') if recs else pd.DataFrame(columns=['job', 'stage', 'started', 'status', 'epochs'])
+
+    def run(self, run:int) -> dict:
+        "Everything recorded about `run` (its config decoded)."
+        if not (isinstance(run, (int, np.integer)) and 0 < run < 2**63): raise KeyError(f"no run {run} in {self.path}: run ids are the positive numbers `runs()` lists")
+        cols = [d[1] for d in self.query('PRAGMA table_info(runs)')] if not self.empty else []
+        rows = self.query('SELECT * FROM runs WHERE id=?', (int(run),)) if not self.empty else []
+        if not rows: raise KeyError(f"no run {run} in {self.path}")
+        info = {**{c: None for c in _COLUMNS['runs']}, **dict(zip(cols, rows[0]))}; info['config'] = json.loads(info['config'] or '{}')
+        return info
+
+    def epochs(self, run:int) -> 'pandas.DataFrame':
+        "The per-epoch metrics and times of `run`, one row per epoch."
+        import pandas as pd
+        self.run(run)   # a clear error for an unknown run
+        rows = self.query('SELECT epoch, seconds, metrics FROM epochs WHERE run=? ORDER BY epoch', (int(run),))
+        return pd.DataFrame([dict(epoch=e, seconds=s, **json.loads(m)) for e, s, m in rows]).set_index('epoch') if rows else pd.DataFrame()
+
 _MUTABLE = ('status', 'finished', 'weights', 'stage', 'job')
 
 # %% ../nbs/07_journal.ipynb #b8c389e3
@@ -132,43 +168,6 @@ def _col(j:Journal, name:str) -> str:
     return f'r.{name}' if name in j._cols else 'NULL'
 
 def _tables_of(j:Journal) -> dict: return j._run(_tables)
-
-@patch
-def query(self:Journal, sql:str, args=()) -> list:
-    "The rows `sql` selects."
-    return self._run(lambda con: con.execute(sql, args).fetchall())
-
-@patch
-def runs(self:Journal, last:int=None) -> 'pandas.DataFrame': # the `last` runs only (default: all)
-    "A table of the runs, newest last: job, stage, start, status, epochs, the last epoch's metrics, minutes."
-    import pandas as pd
-    if last is not None and not (isinstance(last, (int, np.integer)) and last >= 0): raise ValueError(f"last must be 0 (all) or a positive number of runs, not {last!r}")
-    cols = ', '.join(_col(self, c) for c in ('id', 'job', 'stage', 'started', 'finished', 'status', 'seed', 'git'))
-    rows = [] if self.empty else self.query(f'SELECT {cols}, COUNT(e.epoch), (SELECT metrics FROM epochs WHERE run = r.id ORDER BY epoch DESC LIMIT 1) '
-                                            'FROM runs r LEFT JOIN epochs e ON e.run = r.id GROUP BY r.id ORDER BY r.id')
-    if last: rows = rows[-last:]
-    recs = [dict(id=i, job=job, stage=st, started=time.strftime('%Y-%m-%d %H:%M', time.localtime(t0)), status=s, epochs=n, seed=seed,
-                 git=(g or '')[:8] + ('+' if (g or '').endswith('dirty') else ''), minutes=round(((t1 or time.time()) - t0) / 60, 2), **json.loads(m or '{}'))
-            for i, job, st, t0, t1, s, seed, g, n, m in rows]
-    return pd.DataFrame(recs).set_index('id') if recs else pd.DataFrame(columns=['job', 'stage', 'started', 'status', 'epochs'])
-
-@patch
-def run(self:Journal, run:int) -> dict:
-    "Everything recorded about `run` (its config decoded)."
-    if not (isinstance(run, (int, np.integer)) and 0 < run < 2**63): raise KeyError(f"no run {run} in {self.path}: run ids are the positive numbers `runs()` lists")
-    cols = [d[1] for d in self.query('PRAGMA table_info(runs)')] if not self.empty else []
-    rows = self.query('SELECT * FROM runs WHERE id=?', (int(run),)) if not self.empty else []
-    if not rows: raise KeyError(f"no run {run} in {self.path}")
-    info = {**{c: None for c in _COLUMNS['runs']}, **dict(zip(cols, rows[0]))}; info['config'] = json.loads(info['config'] or '{}')
-    return info
-
-@patch
-def epochs(self:Journal, run:int) -> 'pandas.DataFrame':
-    "The per-epoch metrics and times of `run`, one row per epoch."
-    import pandas as pd
-    self.run(run)   # a clear error for an unknown run
-    rows = self.query('SELECT epoch, seconds, metrics FROM epochs WHERE run=? ORDER BY epoch', (int(run),))
-    return pd.DataFrame([dict(epoch=e, seconds=s, **json.loads(m)) for e, s, m in rows]).set_index('epoch') if rows else pd.DataFrame()
 
 # %% ../nbs/07_journal.ipynb #920fa38d
 def _arrays(o, depth:int=3):
@@ -192,11 +191,8 @@ def _data_of(dl):
 
 def data_key(dls) -> str:
     "A short SHA-256 of the arrays the training and validation loaders read (their datasets or documents)."
-    h = hashlib.sha256()
-    for dl in (dls.train, dls.valid):
-        for a in _arrays(_data_of(dl)):
-            h.update(str((a.dtype, a.shape)).encode()); h.update(np.ascontiguousarray(a).data)
-    return h.hexdigest()[:16]
+    arrays = [a for dl in (dls.train, dls.valid) for a in _arrays(_data_of(dl))]
+    return hash_key(*(p for a in arrays for p in (str((a.dtype, a.shape)), np.ascontiguousarray(a).data)))
 
 def vocab_key(dls) -> str|None:
     "The vocabulary's key (`Numericalize.key()`), when the loaders have one."
@@ -234,7 +230,7 @@ def _fit_config(learn) -> dict:
                 opt=getattr(learn.opt_func, '__name__', type(learn.opt_func).__name__), hypers=hypers, schedule=sched,
                 n_epoch=learn.n_epoch, start_epoch=learn.start_epoch, bs=getattr(learn.dls.train, 'bs', None) or getattr(learn.dls.train, 'batch_size', None),
                 n_train_batches=len(learn.dls.train), metrics=[mt.name for mt in learn.metrics],
-                cbs=[type(c).__name__ for c in learn.cbs], device=str(learn.device), world=num_distrib(), textlib=textlib.__version__)
+                cbs=[type(c).__name__ for c in learn.cbs], device=str(learn.device), world=num_distrib(), textlib=__version__)
 
 class JournalCallback(Callback):
     "Record each `fit` in a `Journal`: a run with its configuration and keys, an epoch row per epoch, the outcome."
@@ -344,3 +340,47 @@ def plot_runs(journal:Journal, runs:list, # run ids
     fig.tight_layout()
     if fname is not None: fig.savefig(fname, dpi=100)
     return fig
+
+# %% ../nbs/07_journal.ipynb #d0f312c8
+def stage_key(**kw) -> str:
+    "The key of a stage: a hash of its arguments (values as JSON, sorted by name)."
+    return hash_key(kw)
+
+def code_key() -> str:
+    "A fingerprint of textlib's code (its modules' bytes): a stage that other code made is redone, not reused."
+    import textlib
+    files = sorted(f for f in Path(textlib.__file__).parent.glob('*.py') if f.name != '_modidx.py')
+    return hash_key(*(f.name.encode() + b'\0' + f.read_bytes() for f in files))
+
+# %% ../nbs/07_journal.ipynb #c2cd8d25
+class StageLog:
+    "The finished stages of a run, in `folder/fname`: a stage is reused when its key (its arguments) is the same."
+    def __init__(self, folder, # the run's folder (created)
+                 fname:str='stages.json'): # the file, in `folder`
+        self.file = Path(folder)/fname; self.file.parent.mkdir(parents=True, exist_ok=True)
+    def read(self) -> dict: return json.loads(self.file.read_text()) if self.file.is_file() else {}
+    def get(self, stage:str, key:str):
+        "The record of `stage` if it finished with this `key`, else None."
+        rec = self.read().get(stage)
+        return rec if rec is not None and rec['key'] == key else None
+    def put(self, stage:str, key:str, keep_later:bool=False, **info):
+        "Record `stage` as finished (atomically), dropping the stages after it (unless `keep_later`: independent runs)."
+        stages = self.read(); names = list(stages)
+        if stage in names and not keep_later: stages = {k: stages[k] for k in names[:names.index(stage)]}
+        stages[stage] = dict(key=key, **info)
+        with atomic_write(self.file, 'w', encoding='utf-8') as f: json.dump(stages, f, indent=1)
+        return stages[stage]
+    def run(self, stage:str, key:str, quiet:bool, fn) -> dict:
+        "Run `fn()` (a dict of results) unless `stage` already finished with `key`; returns the stage's record."
+        rec = self.get(stage, key)
+        if rec is not None:
+            if not quiet: print(f'[{stage}] done before ({format_time(rec["seconds"])}), reused')
+            return rec
+        if not quiet: print(f'[{stage}] ...', flush=True)
+        t0 = time.time()
+        with journal_info(stage=stage) as runs:   # when the journal is on (`textlib ulmfit`), its runs name their stage
+            info = fn()
+            if not rank_distrib() and 'weights' in info: runs.update(weights=info['weights'])
+        if not rank_distrib(): self.put(stage, key, seconds=time.time() - t0, **info)   # in a distributed run rank 0 records
+        barrier()                                                                       # and the others read its record
+        return self.get(stage, key)

@@ -4,16 +4,13 @@
 
 # %% ../nbs/02_learner.ipynb #6b736b2e
 from __future__ import annotations
-import difflib, json, math, re, sys, time
+import difflib, math, re, sys, time
 from contextlib import contextmanager
-from functools import partial
 from pathlib import Path
 import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
 from fastprogress.fastprogress import master_bar, progress_bar, IN_NOTEBOOK
-from safetensors import safe_open, SafetensorError
-from safetensors.torch import save as safetensors_bytes
-from fastcore.basics import patch
-from .core import listify, to_device, to_detach, default_device, atomic_path, atomic_write, rank_distrib, defaults
+from fastcore.basics import patch, camel2snake
+from .core import listify, to_device, to_detach, default_device, defaults
 from .data import SortSampler
 
 # %% auto #0
@@ -21,8 +18,7 @@ __all__ = ['CancelFitException', 'CancelEpochException', 'CancelTrainException',
            'CancelBatchException', 'CancelBackwardException', 'CancelStepException', 'check_event', 'Callback',
            'check_events', 'lr_range', 'get_hyper', 'has_hyper', 'set_hyper', 'accuracy', 'Metric', 'AvgMetric',
            'AvgLoss', 'Perplexity', 'mk_metric', 'all_params', 'Learner', 'TrainEvalCallback', 'Recorder',
-           'ProgressCallback', 'DebugCallback', 'GradientClip', 'GatherPreds', 'loss_activation', 'loss_decodes',
-           'save_checkpoint', 'checkpoint_state', 'load_checkpoint', 'checkpoint_extra']
+           'ProgressCallback', 'DebugCallback', 'GradientClip', 'GatherPreds', 'loss_activation', 'loss_decodes']
 
 # %% ../nbs/02_learner.ipynb #b6667bd3
 class CancelFitException(Exception):      "Stop training; `after_cancel_fit` and `after_fit` still run."
@@ -34,8 +30,6 @@ class CancelBackwardException(Exception): "Skip the backward pass of this batch.
 class CancelStepException(Exception):     "Skip the optimizer step of this batch."
 
 # %% ../nbs/02_learner.ipynb #e9477b66
-def _camel2snake(name): return re.sub(r'([a-z0-9])([A-Z])', r'\1_\2', name).lower()
-
 _events = [f'{p}_{e}' for e in ('fit','epoch','train','validate','batch','backward','step') for p in ('before','after','after_cancel')] + ['after_pred','after_loss']
 _re_event = re.compile(r'(before|after|begin)_')
 
@@ -55,7 +49,7 @@ class Callback:
     @property
     def name(self):
         "Snake-case name without 'Callback', the attribute the learner stores it under."
-        return _camel2snake(re.sub(r'Callback$', '', type(self).__name__) or 'callback')
+        return camel2snake(re.sub(r'Callback$', '', type(self).__name__) or 'callback')
     def __call__(self, event:str):
         f = getattr(type(self), event, None) or getattr(type(self), event.replace('before_', 'begin_', 1), None)
         if f is not None: return f(self)
@@ -125,7 +119,7 @@ class Metric:
     @property
     def value(self): raise NotImplementedError
     @property
-    def name(self): return _camel2snake(type(self).__name__)
+    def name(self): return camel2snake(type(self).__name__)
 
 class AvgMetric(Metric):
     "Average of `func(pred, *yb)` over the items of the dataset."
@@ -285,6 +279,47 @@ class Learner:
                 raise
             self('after_fit')
 
+    def no_logging(self):
+        "A `with` block in which the learner prints nothing."
+        return _silenced(self)
+
+    def validate(self, dl=None): # a loader (default: the validation loader)
+        "Loss and metrics on `dl`: `[valid_loss, *metrics]`."
+        self._do_validate(dl)
+        return self.recorder.valid_values
+
+    def get_preds(self, dl=None, # a loader (default: the validation loader)
+          act=None, # applied to the outputs (default: `loss_activation(loss_func)`; `False` for raw outputs)
+          with_decoded:bool=False, # also return the decoded predictions (`loss_decodes(loss_func)`)
+          with_input:bool=False, # also return the inputs (first): a list with one tensor per item
+          reorder:bool=True): # return items in dataset order when the loader sorts them
+        "Predictions and targets on `dl`, on the CPU: `(preds, targs)`, with `decoded` after and inputs first if asked."
+        dl = dl if dl is not None else self.dls.valid
+        with self.added_cbs(GatherPreds(with_input)):
+            self._do_validate(dl)
+            g = self.gather_preds
+        act = _identity if act is False else act or loss_activation(self.loss_func)
+        order = _item_order(dl) if reorder else None
+        preds = _restore(act(torch.cat(g.preds)), order)
+        targs = _restore(torch.cat(g.targs), order) if g.targs and g.targs[0] is not None else None
+        res = (preds, targs) + ((loss_decodes(self.loss_func)(preds),) if with_decoded else ())
+        if not with_input: return res
+        inputs = [row for b in g.inputs for row in b]
+        if order is not None: inputs = [inputs[j] for j in np.argsort(order)]
+        return (inputs,) + res
+
+    def show_results(self, n:int=6, # items to show
+             dl=None): # the loader whose first batch is shown (default: the validation loader)
+        "A table of `n` items of a batch: the input as the loaders show it, the target and the prediction."
+        import pandas as pd
+        dl = dl if dl is not None else self.dls.valid
+        inputs, preds, targs, decoded = self.get_preds([next(iter(dl))], with_input=True, with_decoded=True)
+        n = min(n, len(preds))
+        if hasattr(self.dls, 'show_results'): return self.dls.show_results(inputs[:n], targs[:n], decoded[:n])
+        labels = getattr(self.dls, 'labels', None)
+        name = labels.decode if labels is not None else (lambda ys: ys.tolist())
+        return pd.DataFrame({'target': name(targs[:n]), 'prediction': name(decoded[:n])})
+
 # %% ../nbs/02_learner.ipynb #86a34960
 class TrainEvalCallback(Callback):
     "Train/eval mode and the training progress `pct_train`, `train_iter`."
@@ -434,17 +469,6 @@ def _silenced(learn):
     try: yield learn
     finally: learn.silent = orig
 
-@patch
-def no_logging(self:Learner):
-    "A `with` block in which the learner prints nothing."
-    return _silenced(self)
-
-@patch
-def validate(self:Learner, dl=None): # a loader (default: the validation loader)
-    "Loss and metrics on `dl`: `[valid_loss, *metrics]`."
-    self._do_validate(dl)
-    return self.recorder.valid_values
-
 # %% ../nbs/02_learner.ipynb #50f33684
 def _softmax(x): return F.softmax(x.float(), dim=-1)
 def _argmax(x): return x.argmax(dim=-1)
@@ -470,159 +494,3 @@ def _restore(t, order):
     if t is None or order is None: return t
     out = torch.empty_like(t); out[torch.as_tensor(order)] = t
     return out
-
-@patch
-def get_preds(self:Learner, dl=None, # a loader (default: the validation loader)
-              act=None, # applied to the outputs (default: `loss_activation(loss_func)`; `False` for raw outputs)
-              with_decoded:bool=False, # also return the decoded predictions (`loss_decodes(loss_func)`)
-              with_input:bool=False, # also return the inputs (first): a list with one tensor per item
-              reorder:bool=True): # return items in dataset order when the loader sorts them
-    "Predictions and targets on `dl`, on the CPU: `(preds, targs)`, with `decoded` after and inputs first if asked."
-    dl = dl if dl is not None else self.dls.valid
-    with self.added_cbs(GatherPreds(with_input)):
-        self._do_validate(dl)
-        g = self.gather_preds
-    act = _identity if act is False else act or loss_activation(self.loss_func)
-    order = _item_order(dl) if reorder else None
-    preds = _restore(act(torch.cat(g.preds)), order)
-    targs = _restore(torch.cat(g.targs), order) if g.targs and g.targs[0] is not None else None
-    res = (preds, targs) + ((loss_decodes(self.loss_func)(preds),) if with_decoded else ())
-    if not with_input: return res
-    inputs = [row for b in g.inputs for row in b]
-    if order is not None: inputs = [inputs[j] for j in np.argsort(order)]
-    return (inputs,) + res
-
-@patch
-def show_results(self:Learner, n:int=6, # items to show
-                 dl=None): # the loader whose first batch is shown (default: the validation loader)
-    "A table of `n` items of a batch: the input as the loaders show it, the target and the prediction."
-    import pandas as pd
-    dl = dl if dl is not None else self.dls.valid
-    inputs, preds, targs, decoded = self.get_preds([next(iter(dl))], with_input=True, with_decoded=True)
-    n = min(n, len(preds))
-    if hasattr(self.dls, 'show_results'): return self.dls.show_results(inputs[:n], targs[:n], decoded[:n])
-    labels = getattr(self.dls, 'labels', None)
-    name = labels.decode if labels is not None else (lambda ys: ys.tolist())
-    return pd.DataFrame({'target': name(targs[:n]), 'prediction': name(decoded[:n])})
-
-# %% ../nbs/02_learner.ipynb #22db2486
-def _dedup(sd:dict, prefix:str):
-    "Tensors of `sd` under `prefix`, with aliases for tensors sharing memory."
-    tensors, aliases, seen = {}, {}, {}
-    for k,v in sd.items():
-        key = (v.untyped_storage().data_ptr(), v.storage_offset(), tuple(v.shape), v.stride()) if v.numel() else None
-        if key is not None and key in seen: aliases[prefix+k] = seen[key]; continue
-        if key is not None: seen[key] = prefix+k
-        tensors[prefix+k] = v.detach().contiguous().clone() if key is not None else v.detach().contiguous()
-    return tensors, aliases
-
-def _opt_state(opt):
-    sd = opt.state_dict()
-    tensors, scalars = {}, {}
-    for pid,st in sd['state'].items():
-        for k,v in st.items():
-            if isinstance(v, torch.Tensor): tensors[f'opt.{pid}.{k}'] = v.detach().contiguous()
-            else: scalars[f'{pid}.{k}'] = v
-    groups = [{k:(list(v) if isinstance(v, tuple) else v) for k,v in g.items()} for g in sd['param_groups']]
-    return tensors, {'opt_groups': groups, 'opt_scalars': scalars}
-
-def save_checkpoint(fname, # destination file (`.safetensors`)
-                    model:nn.Module, # the model whose `state_dict` is saved
-                    opt=None, # optional optimizer whose state is saved too
-                    extra:dict=None): # JSON-able metadata (epoch, vocabulary size...)
-    "Save model (and optimizer) state to `fname` atomically, as safetensors."
-    tensors, aliases = _dedup(model.state_dict(), 'model.')
-    meta = {'format': 'textlib.checkpoint.v1', 'aliases': aliases, 'extra': extra or {}}
-    if opt is not None:
-        t, m = _opt_state(opt); tensors.update(t); meta.update(m)
-    fname = Path(fname)
-    data = safetensors_bytes(tensors, metadata={'textlib': json.dumps(meta)})   # safetensors' own file writer leaves nameless temporaries when killed
-    with atomic_write(fname) as f: f.write(data)
-    return fname
-
-# %% ../nbs/02_learner.ipynb #b0b995cc
-def _read_checkpoint(fname, device, with_tensors:bool=True):
-    fname = Path(fname)
-    if not fname.exists(): raise FileNotFoundError(f"no checkpoint at {fname}")
-    try:
-        with safe_open(str(fname), framework='pt', device=str(device)) as f:
-            meta = json.loads((f.metadata() or {}).get('textlib', 'null'))
-            if meta is None: raise ValueError(f"{fname} is a safetensors file but not a textlib checkpoint (no 'textlib' metadata)")
-            tensors = {k: f.get_tensor(k) for k in f.keys()} if with_tensors else {}
-    except (SafetensorError, json.JSONDecodeError, OSError) as e:
-        raise ValueError(f"{fname} is not a readable checkpoint (corrupted or truncated?): {e}") from None
-    _check_meta(fname, meta, tensors if with_tensors else None)
-    return tensors, meta
-
-def _check_meta(fname, meta, tensors=None):
-    "Refuse, naming `fname`, metadata that `save_checkpoint` cannot have written (a damaged or foreign file)."
-    ok = (isinstance(meta, dict) and isinstance(meta.get('aliases'), dict) and isinstance(meta.get('extra'), dict)
-          and all(isinstance(k, str) and isinstance(v, str) and k.startswith('model.') for k, v in meta['aliases'].items())
-          and ('opt_groups' not in meta or (isinstance(meta['opt_groups'], list) and all(isinstance(g, dict) for g in meta['opt_groups'])
-                                            and isinstance(meta.get('opt_scalars'), dict))))
-    if ok and tensors is not None: ok = all(v in tensors for v in meta['aliases'].values())
-    if not ok: raise ValueError(f"{fname}: its 'textlib' metadata is damaged (not what `save_checkpoint` writes)")
-
-def _model_state(tensors, meta) -> dict:
-    sd = {k[6:]:v for k,v in tensors.items() if k.startswith('model.')}
-    for k,src in meta['aliases'].items(): sd[k[6:]] = sd[src[6:]]
-    return sd
-
-def checkpoint_state(fname, # a file written by `save_checkpoint`
-                     device='cpu'): # where the tensors are read to
-    "The model's state dict stored in a checkpoint (tied tensors shared again) and its `extra` metadata."
-    tensors, meta = _read_checkpoint(fname, device)
-    return _model_state(tensors, meta), meta['extra']
-
-def load_checkpoint(fname, # a file written by `save_checkpoint`
-                    model:nn.Module, # model to load into (shapes must match)
-                    opt=None, # optimizer to load into (if the file has optimizer state)
-                    strict:bool=True, # every model key must be in the file and vice versa
-                    device='cpu'): # where tensors are read to before being copied into the model
-    "Load a checkpoint into `model` (and `opt`); returns the `extra` metadata."
-    tensors, meta = _read_checkpoint(fname, device)
-    sd = _model_state(tensors, meta)
-    own = model.state_dict()
-    for k,v in own.items():
-        if k in sd and sd[k].shape != v.shape:
-            raise RuntimeError(f"{fname}: size mismatch for {k!r}: checkpoint has {tuple(sd[k].shape)}, model has {tuple(v.shape)}")
-    missing, unexpected = [k for k in own if k not in sd], [k for k in sd if k not in own]
-    if strict and (missing or unexpected):
-        raise RuntimeError(f"{fname}: keys do not match the model: missing {missing[:5]}, unexpected {unexpected[:5]}")
-    model.load_state_dict(sd, strict=False)
-    if opt is not None and 'opt_groups' in meta:
-        if len(meta['opt_groups']) != len(opt.param_groups):
-            raise ValueError(f"{fname}: optimizer state has {len(meta['opt_groups'])} parameter groups, the optimizer has {len(opt.param_groups)}")
-        try:
-            state = {}
-            for k,v in tensors.items():
-                if k.startswith('opt.'): _, pid, name = k.split('.', 2); state.setdefault(int(pid), {})[name] = v
-            for k,v in meta['opt_scalars'].items(): pid, name = k.split('.', 1); state.setdefault(int(pid), {})[name] = v
-            groups = [{k:(tuple(v) if isinstance(v, list) and k != 'params' else v) for k,v in g.items()} for g in meta['opt_groups']]
-            opt.load_state_dict({'state': state, 'param_groups': groups})
-        except (KeyError, ValueError, TypeError, IndexError) as e: raise ValueError(f"{fname}: the optimizer state does not fit this optimizer or is damaged ({e})") from None
-    return meta['extra']
-
-def checkpoint_extra(fname): # a file written by `save_checkpoint`
-    "The `extra` metadata of a checkpoint (epoch, ...), without reading its tensors."
-    return _read_checkpoint(fname, 'cpu', with_tensors=False)[1]['extra']
-
-# %% ../nbs/02_learner.ipynb #3c71a2d2
-def _ckpt_path(self, name): return self.path/self.model_dir/f'{name}.safetensors'
-
-@patch
-def save(self:Learner, name:str, # file name without extension, in `path/model_dir`
-         with_opt:bool=True, # also save the optimizer state
-         extra:dict=None): # JSON-able metadata to store alongside
-    "Save the model (and optimizer) to `path/model_dir/name.safetensors` (in a distributed run, only rank 0 writes)."
-    if rank_distrib(): return None
-    return save_checkpoint(_ckpt_path(self, name), self.model, self.opt if with_opt else None, extra)
-
-@patch
-def load(self:Learner, name:str, # file name without extension, in `path/model_dir`
-         with_opt:bool=True, # also load the optimizer state, if saved
-         strict:bool=True): # keys must match exactly
-    "Load `path/model_dir/name.safetensors` into the model (and optimizer)."
-    if with_opt and self.opt is None: self.create_opt()
-    self.extra = load_checkpoint(_ckpt_path(self, name), self.model, self.opt if with_opt else None, strict, device=self.device)
-    return self

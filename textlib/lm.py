@@ -4,24 +4,25 @@
 
 # %% ../nbs/12b_lm_pretrain.ipynb #66cdc4c2
 from __future__ import annotations
-import gzip, json, pickle, re
+import pickle, re
 from pathlib import Path
 import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
-from fastcore.basics import patch
-from .core import untar_data, URLs, listify, rank_distrib
-from .learner import Learner, Callback, Perplexity, GradientClip, save_checkpoint, load_checkpoint, checkpoint_state
+from .core import listify, rank_distrib
+from .datasets import untar_data, URLs
+from .basics import Learner, Perplexity, GradientClip
+from .checkpoint import save_checkpoint, load_checkpoint, checkpoint_state
 from .optimizer import Adam
-import textlib.schedule   # `Learner.fit_one_cycle`
-from .text import (Tokenizer, Numericalize, TextDataLoaders, tokenize_texts, read_wikitext,
-                          UNK, PAD, BOS, FLD, TK_UP, TK_REP, TK_WREP)
+from .text import Numericalize, TextDataLoaders, read_wikitext
+from .tokenizers import Tokenizer, tokenize_texts, UNK, PAD, BOS, FLD, TK_UP, TK_REP, TK_WREP
+from .decode import sample_next
 from .awdlstm import (get_language_model, awd_lstm_lm_config, awd_lstm_lm_split, ModelResetter,
                              RNNRegularizer, cross_entropy_flat, accuracy_flat, awd_lstm_encoder,
                              AdaptiveDecoder, adaptive_loss, lm_log_probs)
 
 # %% auto #0
 __all__ = ['fastai07_specials', 'awd_lstm_lm_config_cpu', 'wikitext_lm_dls', 'TextLearner', 'LMLearner', 'language_model_learner',
-           'sample_next', 'match_embeds', 'fastai_format', 'fastai_to_textlib', 'awd_lstm_sizes', 'load_fastai_lm',
-           'load_fastai_vocab', 'read_pretrained', 'wt103_files', 'pretrained_config', 'load_glove']
+           'match_embeds', 'fastai_format', 'fastai_to_textlib', 'awd_lstm_sizes', 'load_fastai_lm',
+           'load_fastai_vocab', 'read_pretrained', 'wt103_files', 'pretrained_config']
 
 # %% ../nbs/12b_lm_pretrain.ipynb #5df648dd
 def wikitext_lm_dls(path=None, # folder with `valid.txt` and `test.txt` (default: `untar_data(URLs.WIKITEXT_TINY)`)
@@ -45,13 +46,85 @@ def wikitext_lm_dls(path=None, # folder with `valid.txt` and `test.txt` (default
 
 # %% ../nbs/12b_lm_pretrain.ipynb #90d9f8f3
 class TextLearner(Learner):
-    "A `Learner` for AWD-LSTM text models (language models and classifiers): one-cycle with the text momentums."
+    "A `Learner` for AWD-LSTM text models: the RNN callbacks, Adam, the text momentums, pretrained weights, the encoder."
+    def __init__(self, dls, model, # as for `Learner`
+                 alpha:float=0., beta:float=0., # AR and TAR (`RNNRegularizer`; both 0: none)
+                 clip:float=None, # gradient norm clipping (None: off)
+                 cbs=None, # more callbacks, after `ModelResetter`, `RNNRegularizer` and `GradientClip`
+                 opt_func=Adam, # the optimizer (Adam with ULMFiT's betas)
+                 **kwargs): # to `Learner` (`lr`, `metrics`, `splitter`, `path`...)
+        rnn = [ModelResetter()] + ([RNNRegularizer(alpha, beta)] if alpha or beta else []) + ([GradientClip(clip)] if clip else [])
+        super().__init__(dls, model, opt_func=opt_func, cbs=rnn + listify(cbs), **kwargs)
+
     def fit_one_cycle(self, n_epoch:int, lr_max=None, moms=(0.8, 0.7, 0.8), **kwargs):
         "`Learner.fit_one_cycle` with the momentums ULMFiT and fastai use for text, 0.8 to 0.7 and back."
-        return Learner.fit_one_cycle(self, n_epoch, lr_max, moms=moms, **kwargs)
+        return super().fit_one_cycle(n_epoch, lr_max, moms=moms, **kwargs)
+
+    @staticmethod
+    def pretrained_state(pretrained, # see `read_pretrained`
+                         dls, config:dict=None, # the loaders, and the config asked for
+                         path=None, model_dir:str='models') -> tuple: # a name is read in `path/model_dir` (default `dls.path`)
+        "`(state dict, vocabulary, config with the weights' sizes)` of pretrained AWD-LSTM weights."
+        sd, vocab = read_pretrained(pretrained, Path(path or dls.path)/model_dir)
+        return sd, vocab, pretrained_config(sd, config)
+
+    def _enc_files(self, name): d = self.path/self.model_dir; return d/f'{name}.safetensors', d/f'{name}.vocab.json'
+
+    def save_encoder(self, name:str): # file name without extension, in `path/model_dir`
+        "Save the AWD-LSTM encoder (safetensors) and its vocabulary (JSON)."
+        wf, vf = self._enc_files(name)
+        if rank_distrib(): return wf   # in a distributed run, rank 0 writes for all
+        enc = awd_lstm_encoder(self.model[0])
+        cfg = dict(emb_sz=enc.emb_sz, n_hid=enc.n_hid, n_layers=enc.n_layers, vocab_sz=enc.encoder.num_embeddings)
+        wf.parent.mkdir(parents=True, exist_ok=True)
+        save_checkpoint(wf, enc, extra=dict(kind='awd_lstm_encoder', config=cfg))
+        self.dls.num.save(vf)
+        return wf
+
+    def load_encoder(self, name:str): # file name without extension, in `path/model_dir`
+        "Load an encoder saved by `save_encoder` into this learner's AWD-LSTM; the vocabularies must match."
+        wf, vf = self._enc_files(name)
+        if not vf.exists(): raise FileNotFoundError(f"no vocabulary {vf} next to the encoder weights")
+        saved = Numericalize.load(vf).vocab
+        if saved != list(self.dls.vocab):
+            raise ValueError(f"{vf}: the encoder's vocabulary ({len(saved):,} tokens) differs from the data's ({len(self.dls.vocab):,}): "
+                             "convert the weights with `match_embeds` first")
+        load_checkpoint(wf, awd_lstm_encoder(self.model[0]), device=self.device)
+        return self
 
 class LMLearner(TextLearner):
-    "A `TextLearner` for language models: generation, encoder save/load."
+    "A `TextLearner` for language models: text generation (`predict`) and the whole model saved for reuse (`save_lm`)."
+    @torch.no_grad()
+    def predict(self, text:str, # the prompt
+      n_words:int=40, # tokens to generate
+      temperature:float=1., # see `sample_next`
+      no_unk:bool=True, # never generate `xxunk` (nor `xxfake*` padding tokens)
+      tokenizer:Tokenizer=None, # how the training text was tokenized (default `Tokenizer()`)
+      seed:int=None, # for reproducible samples
+      decode:bool=True): # readable text, or the list of tokens
+        "Continue `text` with `n_words` tokens sampled from the language model."
+        tokenizer = tokenizer or Tokenizer()
+        ids = self.num.encode(tokenizer(text))
+        if len(ids) == 0: raise ValueError("predict needs a non-empty prompt")
+        banned = [i for i,w in enumerate(self.num.vocab) if w in (UNK, PAD) or w.startswith('xxfake')] if no_unk else []
+        gen = torch.Generator().manual_seed(seed) if seed is not None else None
+        self.model.eval(); self.model.reset()
+        logits = lm_log_probs(self.model, self.model(torch.as_tensor(ids, device=self.device)[None]))[0, -1].cpu()
+        out = list(ids)
+        for _ in range(n_words):
+            out.append(sample_next(logits, temperature, banned, gen))
+            logits = lm_log_probs(self.model, self.model(torch.tensor([[out[-1]]], device=self.device)))[0, -1].cpu()
+        self.model.reset()
+        return self.num.decode(out) if decode else self.num.tokens(out)
+
+    def save_lm(self, name:str): # file name without extension, in `path/model_dir`
+        "Save the whole language model (safetensors) and its vocabulary (JSON), for `language_model_learner(pretrained=name)`."
+        wf, vf = self._enc_files(name)
+        if rank_distrib(): return wf   # in a distributed run, rank 0 writes for all
+        wf.parent.mkdir(parents=True, exist_ok=True)
+        save_checkpoint(wf, self.model, extra=dict(kind='awd_lstm_lm'))
+        self.dls.num.save(vf)
+        return wf
 
 def language_model_learner(dls, # language-model loaders with a `num` vocabulary (`TextDataLoaders`)
                            config:dict=None, # model sizes and dropouts (default `awd_lstm_lm_config`)
@@ -67,81 +140,16 @@ def language_model_learner(dls, # language-model loaders with a `num` vocabulary
     sd = None
     if pretrained == 'wt103': pretrained = wt103_files(getattr(dls, 'backwards', False))
     if pretrained is not None:
-        sd, old_vocab = read_pretrained(pretrained, Path(kwargs.get('path') or dls.path)/kwargs.get('model_dir', 'models'))
-        config = pretrained_config(sd, config)
+        sd, old_vocab, config = TextLearner.pretrained_state(pretrained, dls, config, kwargs.get('path'), kwargs.get('model_dir', 'models'))
         same_vocab = list(old_vocab) == list(dls.vocab)
         sd = match_embeds(sd, old_vocab, dls.vocab)
     model = get_language_model(len(dls.vocab), config, drop_mult)
     if sd is not None: _load_lm_weights(model, sd, same_vocab)
-    cbs = [ModelResetter(), RNNRegularizer(alpha, beta)] + ([GradientClip(clip)] if clip else []) + listify(kwargs.pop('cbs', None))
     adaptive = isinstance(model[1], AdaptiveDecoder)   # its output is hidden states: the loss holds the softmax, no accuracy
-    learn = LMLearner(dls, model, loss_func=adaptive_loss(model) if adaptive else cross_entropy_flat, opt_func=Adam, lr=lr,
-                      splitter=awd_lstm_lm_split, cbs=cbs, metrics=metrics if metrics is not None else [Perplexity()] if adaptive else [accuracy_flat, Perplexity()], **kwargs)
+    learn = LMLearner(dls, model, alpha, beta, clip, loss_func=adaptive_loss(model) if adaptive else cross_entropy_flat, lr=lr,
+                      splitter=awd_lstm_lm_split, metrics=metrics if metrics is not None else [Perplexity()] if adaptive else [accuracy_flat, Perplexity()], **kwargs)
     learn.config, learn.num = {**awd_lstm_lm_config, **(config or {})}, dls.num
     return learn
-
-# %% ../nbs/12b_lm_pretrain.ipynb #29506e97
-def sample_next(logits:torch.Tensor, # `vocab` logits of the next token
-                temperature:float=1., # 0: greedy; <1: sharper; >1: flatter
-                banned=(), # token ids never sampled
-                generator:torch.Generator=None) -> int:
-    "Sample a token id from `softmax(logits/temperature)`, never one of `banned`."
-    if temperature < 0: raise ValueError(f"temperature must be >= 0, got {temperature}")
-    logits = logits.float().clone()
-    if len(banned): logits[list(banned)] = -float('inf')
-    if temperature == 0: return int(logits.argmax())
-    return int(torch.multinomial(F.softmax(logits / temperature, -1), 1, generator=generator))
-
-@patch
-@torch.no_grad()
-def predict(self:LMLearner, text:str, # the prompt
-            n_words:int=40, # tokens to generate
-            temperature:float=1., # see `sample_next`
-            no_unk:bool=True, # never generate `xxunk` (nor `xxfake*` padding tokens)
-            tokenizer:Tokenizer=None, # how the training text was tokenized (default `Tokenizer()`)
-            seed:int=None, # for reproducible samples
-            decode:bool=True): # readable text, or the list of tokens
-    "Continue `text` with `n_words` tokens sampled from the language model."
-    tokenizer = tokenizer or Tokenizer()
-    ids = self.num.encode(tokenizer(text))
-    if len(ids) == 0: raise ValueError("predict needs a non-empty prompt")
-    banned = [i for i,w in enumerate(self.num.vocab) if w in (UNK, PAD) or w.startswith('xxfake')] if no_unk else []
-    gen = torch.Generator().manual_seed(seed) if seed is not None else None
-    self.model.eval(); self.model.reset()
-    logits = lm_log_probs(self.model, self.model(torch.as_tensor(ids, device=self.device)[None]))[0, -1].cpu()
-    out = list(ids)
-    for _ in range(n_words):
-        out.append(sample_next(logits, temperature, banned, gen))
-        logits = lm_log_probs(self.model, self.model(torch.tensor([[out[-1]]], device=self.device)))[0, -1].cpu()
-    self.model.reset()
-    return self.num.decode(out) if decode else self.num.tokens(out)
-
-# %% ../nbs/12b_lm_pretrain.ipynb #32b026e7
-def _enc_files(self, name): d = self.path/self.model_dir; return d/f'{name}.safetensors', d/f'{name}.vocab.json'
-
-@patch
-def save_encoder(self:Learner, name:str): # file name without extension, in `path/model_dir`
-    "Save the AWD-LSTM encoder (safetensors) and its vocabulary (JSON)."
-    wf, vf = _enc_files(self, name)
-    if rank_distrib(): return wf   # in a distributed run, rank 0 writes for all
-    enc = awd_lstm_encoder(self.model[0])
-    cfg = dict(emb_sz=enc.emb_sz, n_hid=enc.n_hid, n_layers=enc.n_layers, vocab_sz=enc.encoder.num_embeddings)
-    wf.parent.mkdir(parents=True, exist_ok=True)
-    save_checkpoint(wf, enc, extra=dict(kind='awd_lstm_encoder', config=cfg))
-    self.dls.num.save(vf)
-    return wf
-
-@patch
-def load_encoder(self:Learner, name:str): # file name without extension, in `path/model_dir`
-    "Load an encoder saved by `save_encoder` into this learner's AWD-LSTM; the vocabularies must match."
-    wf, vf = _enc_files(self, name)
-    if not vf.exists(): raise FileNotFoundError(f"no vocabulary {vf} next to the encoder weights")
-    saved = Numericalize.load(vf).vocab
-    if saved != list(self.dls.vocab):
-        raise ValueError(f"{vf}: the encoder's vocabulary ({len(saved):,} tokens) differs from the data's ({len(self.dls.vocab):,}): "
-                         "convert the weights with `match_embeds` first")
-    load_checkpoint(wf, awd_lstm_encoder(self.model[0]), device=self.device)
-    return self
 
 # %% ../nbs/12b_lm_pretrain.ipynb #8dfe59b9
 _emb_keys = ('0.encoder.weight', '1.decoder.weight', '1.decoder.bias')
@@ -268,30 +276,6 @@ def _load_lm_weights(model:nn.Module, sd:dict, same_vocab:bool=True):
     res = model.load_state_dict({k: v for k, v in sd.items() if fits or not k.startswith('1.')}, strict=False)
     missing = [k for k in res.missing_keys if not k.startswith('1.')]
     if missing or res.unexpected_keys: raise RuntimeError(f"pretrained weights do not match the model: missing {missing[:4]}, unexpected {res.unexpected_keys[:4]}")
-
-@patch
-def save_lm(self:LMLearner, name:str): # file name without extension, in `path/model_dir`
-    "Save the whole language model (safetensors) and its vocabulary (JSON), for `language_model_learner(pretrained=name)`."
-    wf, vf = _enc_files(self, name)
-    if rank_distrib(): return wf   # in a distributed run, rank 0 writes for all
-    wf.parent.mkdir(parents=True, exist_ok=True)
-    save_checkpoint(wf, self.model, extra=dict(kind='awd_lstm_lm'))
-    self.dls.num.save(vf)
-    return wf
-
-# %% ../nbs/12b_lm_pretrain.ipynb #eba8b987
-def load_glove(fname=None, # a GloVe text file, gzipped or not (default: GloVe 6B 50-d from the registry)
-               words=None) -> dict: # keep only these words (default: all)
-    "Word -> vector (float32 numpy) from a GloVe file."
-    fname = Path(fname) if fname is not None else untar_data(URLs.GLOVE_6B_50D)
-    keep = set(words) if words is not None else None
-    res = {}
-    with (gzip.open if fname.suffix == '.gz' else open)(fname, 'rt', encoding='utf-8') as f:
-        for line in f:
-            w, rest = line.split(' ', 1)
-            if keep is None or w in keep: res[w] = np.array(rest.split(), dtype=np.float32)
-    return res
-
 
 # %% ../nbs/12b_lm_pretrain.ipynb #3b74ad78
 awd_lstm_lm_config_cpu = dict(awd_lstm_lm_config, emb_sz=200, n_hid=400, n_layers=2)

@@ -6,15 +6,17 @@
 from __future__ import annotations
 import bisect, copy, math, random, time
 from functools import partial
+from pathlib import Path
 import numpy as np, torch, torch.nn as nn, torch.distributed as dist
 from fastcore.basics import patch
 from .core import listify, rank_distrib
-from .learner import (Learner, Callback, CancelFitException, CancelTrainException, CancelValidateException, set_hyper, get_hyper, has_hyper,
-                             lr_range, save_checkpoint, load_checkpoint, checkpoint_extra)
+from .learner import (Learner, Callback, CancelFitException, CancelTrainException, CancelValidateException,
+                             set_hyper, get_hyper, has_hyper, lr_range)
+from .checkpoint import save_checkpoint, load_checkpoint, checkpoint_extra
 
 # %% auto #0
 __all__ = ['SchedLin', 'SchedCos', 'SchedNo', 'SchedExp', 'combine_scheds', 'combined_cos', 'ParamScheduler', 'stlr', 'SchedSTLR',
-           'TimeBudget', 'LRFinder', 'EarlyStoppingCallback', 'SaveModelCallback', 'CheckpointCallback']
+           'TimeBudget', 'LRFinder', 'EarlyStoppingCallback', 'SaveModelCallback', 'CheckpointCallback', 'check_resume']
 
 # %% ../nbs/03_schedule.ipynb #0d7028af
 def _annealer(f):
@@ -269,3 +271,26 @@ class CheckpointCallback(Callback):
         hist = dict(values=rec.values, losses=rec.losses, hps={k: [np.asarray(v).tolist() for v in vs] for k,vs in rec.hps.items()})
         self.file.parent.mkdir(parents=True, exist_ok=True)
         save_checkpoint(self.file, self.model, self.opt, extra=dict(epoch=self.epoch, n_epoch=self.n_epoch, rng=_rng_state(self.dls), history=hist))
+
+# %% ../nbs/03_schedule.ipynb #9d4a6081
+class _Crashed(Exception): pass
+
+class _CrashAfter(Callback):
+    "Raise `_Crashed` after epoch `epoch`, once `CheckpointCallback` (order 50) has saved it."
+    order = 100
+    def __init__(self, epoch:int): self.at = epoch
+    def after_epoch(self):
+        if self.epoch == self.at: raise _Crashed(f'simulated crash after epoch {self.epoch}')
+
+def check_resume(train, # `train(path, cbs)`: build everything anew, fit with the extra callbacks `cbs`, return the learner
+                 path, # a folder for the two runs
+                 crash_epoch:int=1, # the crash comes right after this epoch's checkpoint
+                 ckpt=CheckpointCallback): # the checkpoint callback (class) under test
+    "Train without a break, then crash after `crash_epoch` and restart: `(reference, resumed)` learners, to compare."
+    path = Path(path)
+    ref = train(path/'ref', [])
+    try: train(path/'run', [ckpt('ckpt'), _CrashAfter(crash_epoch)]); raise AssertionError('the run was not interrupted')
+    except _Crashed: pass
+    saved = checkpoint_extra(path/'run'/ref.model_dir/'ckpt.safetensors')['epoch']
+    if saved != crash_epoch: raise AssertionError(f"the checkpoint holds epoch {saved}, not {crash_epoch}")
+    return ref, train(path/'run', [ckpt('ckpt')])

@@ -4,29 +4,33 @@
 
 # %% ../nbs/13_translate.ipynb #a19fc46a
 from __future__ import annotations
-import gzip, hashlib, inspect, json, math, random, re, time, warnings
+import gzip, inspect, json, math, random, re, time, warnings
 from contextlib import nullcontext
 from itertools import zip_longest
 from functools import partial
 from pathlib import Path
 import numpy as np, torch, torch.nn as nn, torch.nn.functional as F, matplotlib.pyplot as plt
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
-from .core import atomic_write, untar_data, URLs, listify, set_seed, default_device
+from .core import defaults, atomic_write, listify, set_seed, default_device, hash_key
+from .datasets import untar_data, URLs
 from .data import DataLoaders, SortishSampler, SortSampler
-from .learner import Learner, Callback, CancelFitException, CancelTrainException, GradientClip, save_checkpoint, load_checkpoint
-from .text import (Tokenizer, SpacyTokenizer, SentencePieceTokenizer, Numericalize, defaults, lowercase, replace_all_caps, replace_maj,
-                          fix_spaces, rm_useless_spaces, tokenize_texts, untokenize, cache_home, UNK, PAD, BOS, EOS)
+from .basics import Learner, Callback, CancelFitException, CancelTrainException, GradientClip
+from .checkpoint import save_checkpoint, load_checkpoint
+from .text import Numericalize, untokenize
+from .tokenizers import (export_tokenizer, export_tokenizer_from, check_tokenizer, Tokenizer, SpacyTokenizer, SentencePieceTokenizer, lowercase, replace_all_caps,
+                                replace_maj, fix_spaces, rm_useless_spaces, tokenize_texts, cache_home, UNK, PAD,
+                                BOS, EOS)
 from .export import ExportWriter, load_export, export_file, build_exported, model_bytes, check_value, _show
-from .ulmfit import export_tokenizer, export_tokenizer_from, check_tokenizer, _key, StageLog, code_key   # the tokenizer in an export, and the run cache (key, log), as in 12c
-from .schedule import TimeBudget   # and `Learner.fit_one_cycle`
-from .lm import load_glove
+from .journal import stage_key, code_key, StageLog   # the run cache (key, log)
+from .schedule import TimeBudget
+from .decode import greedy_decode, beam_search, decoder
+from .vectors import load_glove, spacy_vectors, load_vectors
 
 # %% auto #0
 __all__ = ['translation_rows', 'subword_rows', 'read_pairs', 'question_pairs', 'translation_tokenizer', 'pair_groups',
-           'split_pairs', 'Seq2SeqDataset', 'seq2seq_collate', 'translation_dls', 'subword_tokenizer', 'spacy_vectors',
-           'create_emb', 'load_vectors', 'seq2seq_loss', 'seq2seq_acc', 'Seq2SeqRNN', 'TeacherForcing',
-           'PositionalEncoding', 'Seq2SeqTransformer', 'greedy_decode', 'beam_search', 'cap_i', 'Translator',
-           'load_translator', 'corpus_scores', 'plot_attention', 'translation_learner', 'run_translation']
+           'split_pairs', 'Seq2SeqDataset', 'seq2seq_collate', 'translation_dls', 'subword_tokenizer', 'seq2seq_loss',
+           'seq2seq_acc', 'Seq2SeqRNN', 'TeacherForcing', 'PositionalEncoding', 'Seq2SeqTransformer', 'cap_i',
+           'Translator', 'load_translator', 'corpus_scores', 'plot_attention', 'translation_learner', 'run_translation']
 
 # %% ../nbs/13_translate.ipynb #fc534022
 def read_pairs(path=None, # the folder of `fra-eng.zip` (default: `untar_data(URLs.FRA_ENG)`)
@@ -69,7 +73,7 @@ def pair_groups(pairs:list) -> list:
     for i in range(len(pairs)): groups.setdefault(root(i), []).append(i)
     return list(groups.values())
 
-def _sha_pairs(pairs) -> str: return hashlib.sha256('\n'.join(f'{a}\t{b}' for a, b in pairs).encode()).hexdigest()[:16]
+def _sha_pairs(pairs) -> str: return hash_key('\n'.join(f'{a}\t{b}' for a, b in pairs))
 
 def split_pairs(pairs:list, # `(french, english)` pairs
                 fname=None, # a JSON file: read when it exists (and checked), else written
@@ -143,44 +147,11 @@ def subword_tokenizer(texts:list, # the training sentences, both languages
                       folder=None) -> Tokenizer: # where the model is kept (default: the cache's `spm/`)
     "A SentencePiece tokenizer trained on `texts`, one vocabulary for both languages; read back when the same texts and size made it."
     rules = [fix_spaces, rm_useless_spaces]
-    key = hashlib.sha256(f'{vocab_sz}\n'.encode() + '\n'.join(texts).encode()).hexdigest()[:16]
+    key = hash_key(f'{vocab_sz}\n', '\n'.join(texts))
     f = Path(folder or cache_home()/'spm')/f'joint-{vocab_sz}-{key}.model'
     f.parent.mkdir(parents=True, exist_ok=True)
     sp = SentencePieceTokenizer(f) if f.is_file() else SentencePieceTokenizer.train(texts, f, vocab_sz, rules=rules)
     return Tokenizer(sp, rules=rules)
-
-# %% ../nbs/13_translate.ipynb #9c7a10f6
-def spacy_vectors(name:str='fr_core_news_md', words=None) -> dict:
-    "Word -> vector from a spaCy pipeline's static vectors (e.g. French fastText from `fr_core_news_md`)."
-    import spacy
-    try: nlp = spacy.load(name, exclude=['tok2vec', 'morphologizer', 'parser', 'attribute_ruler', 'lemmatizer', 'ner', 'senter'])
-    except OSError: raise ValueError(f"the spaCy pipeline {name!r} is not installed: `pip install {name.replace('_', '-')}`") from None
-    v = nlp.vocab
-    return {w: v.get_vector(w) for w in words if v.has_vector(w)}
-
-def create_emb(vecs:dict, # word -> vector
-               itos:list, # the vocabulary
-               scale:float=None): # multiply the vectors (default: to the std of PyTorch's N(0,1) init)
-    "An `nn.Embedding` for `itos`, rows from `vecs` where the word has one; returns it and the words without."
-    em_sz = len(next(iter(vecs.values())))
-    emb = nn.Embedding(len(itos), em_sz, padding_idx=1)
-    if scale is None: scale = 1 / float(np.std(np.stack(list(vecs.values()))))
-    miss = []
-    with torch.no_grad():
-        for i, w in enumerate(itos):
-            if w in vecs: emb.weight[i] = torch.from_numpy(vecs[w] * scale)
-            elif i != 1: miss.append(w)
-        emb.weight[1].zero_()
-    return emb, miss
-
-def load_vectors(model, src_vecs:dict, tgt_vecs:dict, dls):
-    "Copy `create_emb`'s rows into `model`'s two embeddings (in place: a tied output layer stays tied)."
-    with torch.no_grad():
-        for emb, vecs, num in ((model.emb_enc, src_vecs, dls.src_num), (model.emb_dec, tgt_vecs, dls.tgt_num)):
-            new = create_emb(vecs, num.vocab)[0]
-            if new.weight.shape != emb.weight.shape: raise ValueError(f"the vectors give {tuple(new.weight.shape)} embeddings, the model has {tuple(emb.weight.shape)}")
-            emb.weight.copy_(new.weight)
-    return model
 
 # %% ../nbs/13_translate.ipynb #05fe82a4
 def _pad_to(input, target, pad_idx):
@@ -345,65 +316,6 @@ class Seq2SeqTransformer(nn.Module):
         ys = torch.cat([src.new_full((len(src), 1), self.bos), tgt[:, :-1]], 1)
         return self._decode(state, ys)
 
-# %% ../nbs/13_translate.ipynb #0f872be3
-@torch.no_grad()
-def greedy_decode(model, src:torch.Tensor, max_len=30, logits:bool=False): # `max_len`: an int, or one per row
-    "Tokens `bs x T` (eos, then padding), their total log-probabilities and attention `bs x T x sl` (None without)."
-    state = model.encode(src)
-    bs = len(src)
-    limit = torch.as_tensor(max_len, device=src.device).expand(bs)
-    tok = src.new_full((bs,), model.bos)
-    done = torch.zeros(bs, dtype=torch.bool, device=src.device)
-    toks, attns, outs, score = [], [], [], src.new_zeros(bs, dtype=torch.float)
-    for t in range(int(limit.max())):
-        lg, state, a = model.step(state, tok)
-        lp = F.log_softmax(lg.float(), -1)
-        tok = lp.argmax(1)
-        score += torch.where(done, 0., lp.gather(1, tok[:, None])[:, 0])
-        tok = tok.masked_fill(done, model.pad)
-        toks.append(tok); outs.append(lg)
-        if a is not None: attns.append(a.masked_fill(done[:, None], 0.))
-        done |= (tok == model.eos) | (t + 1 >= limit)
-        if done.all(): break
-    if logits: return torch.stack(outs, 1)
-    return torch.stack(toks, 1), score, torch.stack(attns, 1) if attns else None
-
-@torch.no_grad()
-def beam_search(model, src:torch.Tensor, beam:int=5, max_len=30, # an int, or one per row
-                alpha:float=0.): # length penalty: scores divided by `length ** alpha` to pick the best
-    "Batched beam search: the best hypothesis per source, its total log-probability and attention (as `greedy_decode`)."
-    bs, dev = len(src), src.device
-    state = model.encode(src)
-    rows = torch.arange(bs, device=dev).repeat_interleave(beam)
-    state = model.reorder(state, rows)
-    limit = torch.as_tensor(max_len, device=dev).expand(bs)[rows]
-    tok = src.new_full((bs * beam,), model.bos)
-    score = torch.full((bs, beam), -float('inf'), device=dev); score[:, 0] = 0.
-    score = score.view(-1)
-    done = torch.zeros(bs * beam, dtype=torch.bool, device=dev)
-    length = torch.zeros(bs * beam, device=dev)
-    toks, attns = src.new_zeros(bs * beam, 0), None
-    for t in range(int(limit.max())):
-        lg, state, a = model.step(state, tok)
-        lp = F.log_softmax(lg.float(), -1)
-        V = lp.shape[1]
-        # a finished hypothesis can only be continued by padding, at no cost
-        lp = torch.where(done[:, None], torch.full_like(lp, -float('inf')).index_fill(1, torch.tensor([model.pad], device=dev), 0.), lp)
-        cand = (score[:, None] + lp).view(bs, beam * V)
-        top, idx = cand.topk(beam, 1)
-        src_row = (torch.arange(bs, device=dev)[:, None] * beam + idx // V).view(-1)
-        tok = (idx % V).view(-1)
-        score, done, length = top.view(-1), done[src_row], length[src_row]
-        toks = torch.cat([toks[src_row], tok[:, None]], 1)
-        if a is not None: attns = torch.cat([attns[src_row], a[src_row, None] * (~done)[:, None, None]], 1) if attns is not None else (a[src_row] * (~done)[:, None])[:, None]
-        length = length + (~done).float()
-        done = done | (tok == model.eos) | (t + 1 >= limit)
-        state = model.reorder(state, src_row)
-        if done.all(): break
-    final = (score / length.clamp(min=1) ** alpha).view(bs, beam)
-    best = final.argmax(1) + torch.arange(bs, device=dev) * beam
-    return toks[best], score[best], attns[best] if attns is not None else None
-
 # %% ../nbs/13_translate.ipynb #8b6da8ee
 _re_i = re.compile(r"(?<![\w'’.-])i(?=[\s'’,!?;:]|\.(?!\w)|$)")
 
@@ -430,10 +342,17 @@ class Translator:
         if len(toks) > self.max_src: warnings.warn(f"a text of {len(toks)} tokens was truncated to its first {self.max_src} (`max_src`): {text[:40]!r}...")
         return _ids(self.src_num, toks[:self.max_src])
 
-    def translate(self, texts:list, beam:int=1, max_len:int=None, bs:int=64, alpha:float=0.6, attn:bool=False) -> list:
-        "Translations of `texts` in their order (greedy when `beam` is 1; blank texts give ''); with `attn`, also tokens and attention."
+    def translate(self, texts:list, # strings (or one string)
+                  beam:int=1, # 1: greedy; more: beam search (see `decoder`)
+                  max_len:int=None, # tokens written at most (default: twice the source's, plus 10, at most 200)
+                  bs:int=64, # sentences per batch
+                  alpha:float=0.6, # beam search's length penalty
+                  attn:bool=False, # also return the tokens and the attention weights
+                  decode=None) -> list: # a decoder `decode(model, src, max_len)` (`12_decode`) instead of `beam`/`alpha`
+        "Translations of `texts` in their order (blank texts give ''); with `attn`, also tokens and attention."
         for name, v in (('beam', beam), ('bs', bs), ('max_len', 1 if max_len is None else max_len)): check_value(v, name, int, 1)
         texts = [texts] if isinstance(texts, str) else list(texts)
+        decode = decode or decoder(beam, alpha)
         ids = [self.encode(t) for t in texts]
         todo = [i for i, t in enumerate(texts) if t.strip()]
         res = [('', [], [], None) if attn else '' for _ in texts]
@@ -443,7 +362,7 @@ class Translator:
             rows = todo[k:k+bs]
             src = seq2seq_collate([(ids[i], ids[i]) for i in rows], self.model.pad)[0].to(dev)
             ml = torch.tensor([max_len or min(2 * len(ids[i]) + 10, 200) for i in rows])   # per sentence: the batch changes nothing
-            toks, _, a = greedy_decode(self.model, src, ml) if beam == 1 else beam_search(self.model, src, beam, ml, alpha)
+            toks, _, a = decode(self.model, src, ml)
             for j, (i, row) in enumerate(zip(rows, toks.tolist())):
                 row = row[:row.index(self.model.eos)] if self.model.eos in row else [t for t in row if t != self.model.pad]   # cut at its own limit
                 out = self.tgt_num.tokens(row)
@@ -552,7 +471,7 @@ def run_translation(out, dls, name:str,
                     seed:int=42, beam:int=5, n_test:int=None, quiet:bool=True, **kwargs) -> dict:
     "Train one model (`minutes` or `epochs`), export it to `out/name` and score it on the test pairs; reused when the same code and arguments made it."
     if (minutes is None) == (epochs is None): raise ValueError("give `minutes` or `epochs`, not both")
-    out = Path(out); key = _key(code=code_key(), name=name, minutes=minutes, epochs=epochs, seed=seed, beam=beam, n_test=n_test, kw=kwargs,
+    out = Path(out); key = stage_key(code=code_key(), name=name, minutes=minutes, epochs=epochs, seed=seed, beam=beam, n_test=n_test, kw=kwargs,
                                 vocab=[dls.src_num.key(), dls.tgt_num.key()], n=len(dls.train.dataset), bs=getattr(dls.train.batch_sampler, 'bs', None), test=_sha_pairs(dls.test_pairs))
     log = StageLog(out, 'results.json')
     done = log.get(name, key)

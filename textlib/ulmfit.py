@@ -4,130 +4,69 @@
 
 # %% ../nbs/12c_ulmfit.ipynb #d50e6850
 from __future__ import annotations
-import hashlib, json, time
+import json, time
 from contextlib import nullcontext
 from datetime import timedelta
 from pathlib import Path
-import numpy as np, torch, torch.nn as nn, torch.nn.functional as F, torch.distributed as dist
+import numpy as np, torch, torch.nn.functional as F, torch.distributed as dist
 from fastcore.basics import patch
-from .core import listify, atomic_write, untar_data, URLs, set_seed, rank_distrib, default_device
-from .distributed import distributed_group, rank0_first, barrier, distributed_cbs
-from .journal import journal_info
+from fastprogress.core import format_time
+from .core import hash_key, listify, atomic_write, set_seed, rank_distrib, default_device
+from .datasets import untar_data, URLs
+from .distributed import distributed_group, rank0_first, distributed_cbs
+from .journal import stage_key, code_key, StageLog
 from .data import CategoryMap, pad_collate
-from .learner import Learner, Callback, GradientClip, accuracy, save_checkpoint
+from .basics import Learner, Callback, GradientClip, accuracy
+from .checkpoint import save_checkpoint
 from .export import ExportWriter, load_export, export_file, build_exported, model_bytes, check_value, file_sha256, _show
 from .optimizer import Adam
-from .text import Tokenizer, Numericalize, TextDataLoaders, SentencePieceTokenizer, get_text_files, tokenize_files
-from .awdlstm import (AWD_LSTM, SequentialRNN, ModelResetter, awd_lstm_clas_config, awd_lstm_clas_split, get_language_model,
+from .text import Numericalize, TextDataLoaders
+from .tokenizers import export_tokenizer, check_tokenizer, export_tokenizer_from, get_text_files, tokenize_files
+from .awdlstm import (get_text_classifier, ModelResetter, awd_lstm_clas_config, awd_lstm_clas_split, get_language_model,
                              AdaptiveDecoder, adaptive_loss, cross_entropy_flat)
-from .lm import (read_pretrained, pretrained_config, match_embeds, language_model_learner, wikitext_lm_dls, awd_lstm_lm_config_cpu,
-                        load_glove, wt103_files, TextLearner)
+from .lm import (read_pretrained, pretrained_config, match_embeds, language_model_learner, wikitext_lm_dls,
+                        awd_lstm_lm_config_cpu, wt103_files, TextLearner)
+from .vectors import load_glove, init_from_vectors
 from .schedule import TimeBudget
-import textlib.schedule   # `Learner.fit_one_cycle`, `fit_stlr`
-import textlib.optimizer  # `Learner.freeze_to`
 
 # %% auto #0
-__all__ = ['ulmfit_lm_config', 'align_chunks', 'SentenceEncoder', 'masked_concat_pool', 'PoolingLinearClassifier',
-           'get_text_classifier', 'TextClassifierLearner', 'text_classifier_learner', 'export_tokenizer',
-           'InferenceData', 'check_tokenizer', 'export_tokenizer_from', 'load_learner', 'ensemble_proba', 'code_key',
-           'StageLog', 'ulmfit_pretrain', 'imdb_split', 'without_copies', 'lm_tokens_per_sec', 'TokenCount',
-           'init_from_vectors', 'ulmfit_lm', 'ulmfit_classifier', 'test_accuracy', 'run_ulmfit']
-
-# %% ../nbs/12c_ulmfit.ipynb #06c5106c
-def align_chunks(x:torch.Tensor, # `bs x sl` token ids: each row's text contiguous, with padding before and/or after it
-                 pad_idx:int=1, # the padding token
-                 bptt:int=72): # chunk length
-    "Rows rearranged so that each text starts at a multiple of `bptt` (whole chunks of padding first, the rest last)."
-    real = x != pad_idx
-    lengths = real.sum(1)
-    first = real.float().argmax(1)
-    L = int(lengths.max()) if len(x) else 0
-    starts = (L - lengths) // bptt * bptt
-    col = torch.arange(L, device=x.device)[None]
-    src = (col - starts[:, None] + first[:, None]).clamp(0, max(x.shape[1] - 1, 0))
-    keep = (col >= starts[:, None]) & (col < (starts + lengths)[:, None])
-    return torch.where(keep, x.gather(1, src), torch.full_like(src, pad_idx)), starts, lengths
-
-# %% ../nbs/12c_ulmfit.ipynb #b526c154
-class SentenceEncoder(nn.Module):
-    "BPT3C: an `AWD_LSTM` over whole documents, `bptt` tokens at a time; returns the outputs of the last `max_len` tokens and their mask."
-    def __init__(self, module:AWD_LSTM, # the encoder
-                 bptt:int=72, # tokens per chunk
-                 max_len:int=72*20, # outputs (and gradients) for the last `max_len` tokens of each document
-                 pad_idx:int=1): # the padding token
-        super().__init__()
-        self.module, self.bptt, self.max_len, self.pad_idx = module, bptt, max_len, pad_idx
-    def reset(self): self.module.reset()
-    def forward(self, input:torch.Tensor): # `bs x sl` token ids
-        x, starts, lengths = align_chunks(input, self.pad_idx, self.bptt)
-        order = torch.argsort(starts, stable=True)          # rows whose text begins first come first
-        x, starts, lengths = x[order], starts[order], lengths[order]
-        ends = starts + lengths
-        keep_from = starts + torch.div(lengths - self.max_len + self.bptt - 1, self.bptt, rounding_mode='floor').clamp(min=0) * self.bptt
-        keep_from = torch.minimum(keep_from, starts + (lengths - 1).clamp(min=0) // self.bptt * self.bptt)   # at least the chunk of the last token
-        enc, (bs, T), grad = self.module, x.shape, torch.is_grad_enabled()
-        cuts = list(range(0, T, self.bptt))      # `bptt` tokens at a time, with or without gradients: memory bounded by `max_len`
-        state, outs, cols = enc.zero_hidden(bs), [], []
-        for i, j in zip(cuts, cuts[1:] + [T]):
-            m = int((starts <= i).sum())                               # the rows whose text has begun: a prefix
-            kept = bool(((keep_from[:m] < j) & (ends[:m] > i)).any())  # a position of [i, j) the head will use
-            enc.hidden = [(h[:, :m], c[:, :m]) for h, c in state]
-            with torch.set_grad_enabled(kept and grad):
-                o = enc(x[:m, i:j])
-            state = [(torch.cat([h2, h[:, m:]], 1), torch.cat([c2, c[:, m:]], 1)) for (h, c), (h2, c2) in zip(state, enc.hidden)]
-            if kept: outs.append(F.pad(o, (0, 0, 0, 0, 0, bs - m))); cols.append(torch.arange(i, j, device=x.device))
-        enc.reset()
-        out, col = torch.cat(outs, 1), torch.cat(cols)
-        mask = (col[None] >= keep_from[:, None]) & (col[None] < ends[:, None])
-        back = torch.argsort(order)
-        return out[back], mask[back]
-
-# %% ../nbs/12c_ulmfit.ipynb #dc2a2ccb
-def masked_concat_pool(out:torch.Tensor, # `bs x sl x n` encoder outputs
-                       mask:torch.Tensor) -> torch.Tensor: # `bs x sl`, True at the tokens to pool
-    "`[last, max, mean]` of each row's outputs over its masked tokens only: `bs x 3n`."
-    last_idx = mask.shape[1] - 1 - mask.flip(1).float().argmax(1)
-    last = out[torch.arange(len(out), device=out.device), last_idx]
-    m = mask[..., None]
-    mx = out.masked_fill(~m, -float('inf')).max(1).values
-    avg = (out * m).sum(1) / m.sum(1).clamp(min=1)
-    return torch.cat([last, mx, avg], 1)
-
-class PoolingLinearClassifier(nn.Module):
-    "Concat pooling of `SentenceEncoder`'s outputs, then BatchNorm, dropout and linear layers (ReLU between)."
-    def __init__(self, dims:list, # sizes: `[3*emb_sz, hidden..., n_classes]`
-                 ps:list): # dropout before each linear layer
-        super().__init__()
-        if len(ps) != len(dims) - 1: raise ValueError(f"{len(dims) - 1} linear layers but {len(ps)} dropout probabilities")
-        layers = []
-        for i, (ni, no, p) in enumerate(zip(dims[:-1], dims[1:], ps)):
-            layers += [nn.BatchNorm1d(ni), nn.Dropout(p), nn.Linear(ni, no)]
-            if i < len(ps) - 1: layers.append(nn.ReLU(inplace=True))
-        self.layers = nn.Sequential(*layers)
-    def forward(self, input): # `(outputs, mask)` from `SentenceEncoder`
-        return self.layers(masked_concat_pool(*input))
-
-# %% ../nbs/12c_ulmfit.ipynb #2d22f6c4
-def get_text_classifier(vocab_sz:int, # vocabulary size
-                        n_class:int, # number of classes
-                        config:dict=None, # sizes and dropouts (default `awd_lstm_clas_config`)
-                        drop_mult:float=1., # multiplies every dropout
-                        bptt:int=72, # BPT3C chunk length
-                        max_len:int=72*20, # the last tokens of each document the classifier learns from
-                        lin_ftrs:list=(50,), # hidden sizes of the head
-                        ps:list=None): # dropouts before the head's hidden layers (default 0.1 each; `output_p` before the first)
-    "An AWD-LSTM classifier: `SequentialRNN(SentenceEncoder(AWD_LSTM), PoolingLinearClassifier)`."
-    cfg = {k: v * drop_mult if k.endswith('_p') else v for k, v in {**awd_lstm_clas_config, **(config or {})}.items()}
-    output_p = cfg.pop('output_p')
-    enc = AWD_LSTM(vocab_sz, **{k: v for k, v in cfg.items() if k not in ('bias', 'tie_weights')})
-    ps = [output_p] + list(ps if ps is not None else [0.1] * len(lin_ftrs))
-    head = PoolingLinearClassifier([enc.emb_sz * 3, *lin_ftrs, n_class], ps)
-    return SequentialRNN(SentenceEncoder(enc, bptt, max_len, pad_idx=enc.pad_token), head)
+__all__ = ['ulmfit_lm_config', 'TextClassifierLearner', 'text_classifier_learner', 'InferenceData', 'load_learner',
+           'ensemble_proba', 'ulmfit_pretrain', 'imdb_split', 'without_copies', 'lm_tokens_per_sec', 'TokenCount',
+           'ulmfit_lm', 'ulmfit_classifier', 'test_accuracy', 'run_ulmfit']
 
 # %% ../nbs/12c_ulmfit.ipynb #0f41ca7c
 class TextClassifierLearner(TextLearner):
-    "A `TextLearner` for AWD-LSTM text classifiers: gradual unfreezing, `predict`, `export`."
+    "A `TextLearner` for AWD-LSTM text classifiers: `predict`, `predict_proba` and `export`."
     backwards = False
+
+    @torch.no_grad()
+    def predict_proba(self, texts:list, # the documents (strings), any number
+    bs:int=32 # documents per batch (similar lengths are batched together; a very long one alone)
+    ) -> torch.Tensor:
+        "The class probabilities of each of `texts`, in their order: `len(texts) x n_classes`."
+        if not (isinstance(bs, int) and bs >= 1): raise ValueError(f"bs must be a positive integer, not {bs!r}")
+        ids = _encode(self, listify(texts))
+        if self.model.training: self.model.eval()
+        probs = torch.empty(len(ids), self.dls.c)
+        for idx in _batches([len(o) for o in ids], bs, bs * getattr(self.model[0], 'max_len', 1440)):
+            x, _ = pad_collate([(ids[i], 0) for i in idx])
+            probs[torch.as_tensor(idx)] = F.softmax(self.model(x.to(self.device)).float(), -1).cpu()
+        return probs
+
+    def predict(self, text:str): # a document
+        "The predicted label of `text`, its index and the probabilities of every class."
+        probs = self.predict_proba([text])[0]
+        i = int(probs.argmax())
+        return self.dls.labels.items[i], i, probs
+
+    def export(self, path, # the folder to write (created; an earlier export in it is replaced)
+    force:bool=False): # also write into a folder that holds other files but no export (they are kept)
+        "Everything needed to predict, in a folder: weights (safetensors), vocabulary, labels, tokenizer and config (JSON)."
+        with ExportWriter(path, force) as w:
+            save_checkpoint(w.new('model', '.safetensors'), self.model)
+            self.dls.num.save(w.new('vocab', '.json'))
+            return w.commit(dict(format=_EXPORT, model=self.model_config, classes=list(self.dls.labels.items),
+                                 backwards=bool(self.backwards), tokenizer=export_tokenizer(self.dls.tokenizer, w)))
 
 def text_classifier_learner(dls, # classifier loaders (`TextDataLoaders`) with the language model's vocabulary
                             config:dict=None, # sizes and dropouts (default `awd_lstm_clas_config`; sizes come from `pretrained`)
@@ -145,17 +84,15 @@ def text_classifier_learner(dls, # classifier loaders (`TextDataLoaders`) with t
     if getattr(dls, 'is_lm', True): raise ValueError("text_classifier_learner needs classifier loaders (is_lm=False)")
     enc_sd = None
     if pretrained is not None:
-        sd, vocab = read_pretrained(pretrained, Path(kwargs.get('path') or dls.path)/kwargs.get('model_dir', 'models'))
+        sd, vocab, config = TextLearner.pretrained_state(pretrained, dls, config, kwargs.get('path'), kwargs.get('model_dir', 'models'))
         if vocab != list(dls.vocab) and match_vocab: sd = match_embeds(sd, vocab, dls.vocab)
         elif vocab != list(dls.vocab):
             raise ValueError(f"the encoder's vocabulary ({len(vocab):,} tokens) is not the loaders' ({len(dls.vocab):,}): build the "
                              "classifier's loaders with the language model's vocabulary (`vocab=dls_lm.num`)")
-        config = pretrained_config(sd, config)
         enc_sd = {k[2:]: v for k, v in sd.items() if k.startswith('0.')}
     model = get_text_classifier(len(dls.vocab), dls.c, config, drop_mult, bptt, max_len, lin_ftrs, ps)
     if enc_sd is not None: model[0].module.load_state_dict(enc_sd)
-    cbs = [ModelResetter()] + ([GradientClip(clip)] if clip else []) + listify(kwargs.pop('cbs', None))
-    learn = TextClassifierLearner(dls, model, opt_func=Adam, lr=lr, splitter=awd_lstm_clas_split, cbs=cbs, metrics=metrics, **kwargs)
+    learn = TextClassifierLearner(dls, model, clip=clip, lr=lr, splitter=awd_lstm_clas_split, metrics=metrics, **kwargs)
     learn.model_config = dict(vocab_sz=len(dls.vocab), n_class=dls.c, config={**awd_lstm_clas_config, **(config or {})},
                               drop_mult=drop_mult, bptt=bptt, max_len=max_len, lin_ftrs=list(lin_ftrs), ps=None if ps is None else list(ps))
     learn.backwards = getattr(dls, 'backwards', False)
@@ -203,45 +140,8 @@ def _batches(lengths:list, bs:int, budget:int) -> list:
         batches[-1].append(int(i))
     return batches
 
-@patch
-@torch.no_grad()
-def predict_proba(self:TextClassifierLearner, texts:list, # the documents (strings), any number
-                  bs:int=32 # documents per batch (similar lengths are batched together; a very long one alone)
-                 ) -> torch.Tensor:
-    "The class probabilities of each of `texts`, in their order: `len(texts) x n_classes`."
-    if not (isinstance(bs, int) and bs >= 1): raise ValueError(f"bs must be a positive integer, not {bs!r}")
-    ids = _encode(self, listify(texts))
-    if self.model.training: self.model.eval()
-    probs = torch.empty(len(ids), self.dls.c)
-    for idx in _batches([len(o) for o in ids], bs, bs * getattr(self.model[0], 'max_len', 1440)):
-        x, _ = pad_collate([(ids[i], 0) for i in idx])
-        probs[torch.as_tensor(idx)] = F.softmax(self.model(x.to(self.device)).float(), -1).cpu()
-    return probs
-
-@patch
-def predict(self:TextClassifierLearner, text:str): # a document
-    "The predicted label of `text`, its index and the probabilities of every class."
-    probs = self.predict_proba([text])[0]
-    i = int(probs.argmax())
-    return self.dls.labels.items[i], i, probs
-
 # %% ../nbs/12c_ulmfit.ipynb #e7340264
 _EXPORT = 'textlib.text_classifier.v1'
-
-def export_tokenizer(tok:Tokenizer, w:ExportWriter) -> dict:
-    "`tok`'s description (`to_config`); a SentencePiece model is copied into the export as its 'spm' file."
-    if isinstance(tok.tok, SentencePieceTokenizer): return tok.to_config(w.path, w.new('spm', '.model').name)
-    return tok.to_config()
-
-@patch
-def export(self:TextClassifierLearner, path, # the folder to write (created; an earlier export in it is replaced)
-           force:bool=False): # also write into a folder that holds other files but no export (they are kept)
-    "Everything needed to predict, in a folder: weights (safetensors), vocabulary, labels, tokenizer and config (JSON)."
-    with ExportWriter(path, force) as w:
-        save_checkpoint(w.new('model', '.safetensors'), self.model)
-        self.dls.num.save(w.new('vocab', '.json'))
-        return w.commit(dict(format=_EXPORT, model=self.model_config, classes=list(self.dls.labels.items),
-                             backwards=bool(self.backwards), tokenizer=export_tokenizer(self.dls.tokenizer, w)))
 
 class InferenceData:
     "What an exported classifier keeps of its loaders: the vocabulary, the labels and the tokenizer."
@@ -251,13 +151,6 @@ class InferenceData:
         self.tokenizer, self.path, self.backwards = tokenizer, Path(path), backwards
 
 # %% ../nbs/12c_ulmfit.ipynb #f213a8ca
-def check_tokenizer(meta:dict):
-    "Refuse an export whose tokenizer description is not an object, or whose SentencePiece model is not its checksummed 'spm' file."
-    tok = check_value(meta.get('tokenizer'), 'tokenizer', dict)
-    cfg = check_value(tok.get('tok_config'), 'tokenizer.tok_config', dict)
-    spm = cfg.get('model_file')
-    if spm is not None and spm != meta['files'].get('spm'): raise ValueError(f"the tokenizer's model {_show(spm)} is not the export's checksummed 'spm' file")
-
 def _build_classifier(m:dict): return get_text_classifier(m['vocab_sz'], m['n_class'], m['config'], m['drop_mult'], m['bptt'], m['max_len'], m['lin_ftrs'], m['ps'])
 
 def _check_classifier(meta:dict) -> dict:
@@ -286,11 +179,6 @@ def _check_classifier(meta:dict) -> dict:
     check_tokenizer(meta)
     return {'model': model_bytes(lambda: _build_classifier(m))}
 
-def export_tokenizer_from(path:Path, meta:dict) -> Tokenizer:
-    "The tokenizer an export describes (`meta` from `read_export`)."
-    try: return Tokenizer.from_config(meta['tokenizer'], path)
-    except ValueError as e: raise ValueError(f"{Path(path)/'export.json'}: {e}") from None
-
 def load_learner(path, # a folder written by `TextClassifierLearner.export`
                  device=None # where to run it (default: `default_device()`)
                 ) -> TextClassifierLearner:
@@ -316,50 +204,6 @@ def ensemble_proba(learners:list, # classifiers with the same labels (e.g. a for
     classes = [list(l.dls.labels.items) for l in learners]
     if any(c != classes[0] for c in classes): raise ValueError(f"the classifiers have different labels: {classes}")
     return torch.stack([l.predict_proba(texts, bs) for l in learners]).mean(0)
-
-# %% ../nbs/12c_ulmfit.ipynb #433725b5
-def _key(**kw) -> str: return hashlib.sha256(json.dumps(kw, sort_keys=True, default=str).encode()).hexdigest()[:16]
-
-def code_key() -> str:
-    "A fingerprint of textlib's code (its modules' bytes): a stage that other code made is redone, not reused."
-    import textlib
-    h = hashlib.sha256()
-    for f in sorted(Path(textlib.__file__).parent.glob('*.py')):
-        if f.name != '_modidx.py': h.update(f.name.encode() + b'\0' + f.read_bytes())
-    return h.hexdigest()[:16]
-
-class StageLog:
-    "The finished stages of a run, in `folder/fname`: a stage is reused when its key (its arguments) is the same."
-    def __init__(self, folder, fname:str='stages.json'): self.file = Path(folder)/fname; self.file.parent.mkdir(parents=True, exist_ok=True)
-    def read(self) -> dict: return json.loads(self.file.read_text()) if self.file.is_file() else {}
-    def get(self, stage:str, key:str):
-        "The record of `stage` if it finished with this `key`, else None."
-        rec = self.read().get(stage)
-        return rec if rec is not None and rec['key'] == key else None
-    def put(self, stage:str, key:str, keep_later:bool=False, **info):
-        "Record `stage` as finished (atomically), dropping the stages recorded after it (unless `keep_later`: independent runs); returns the record."
-        stages = self.read(); names = list(stages)
-        if stage in names and not keep_later: stages = {k: stages[k] for k in names[:names.index(stage)]}
-        stages[stage] = dict(key=key, **info)
-        with atomic_write(self.file, 'w', encoding='utf-8') as f: json.dump(stages, f, indent=1)
-        return stages[stage]
-
-def _fmt_secs(s): return f'{s/60:.1f} min' if s >= 60 else f'{s:.0f} s'
-
-def _stage(log:StageLog, name:str, key:str, quiet:bool, fn):
-    "Run `fn()` (returning a dict of results) unless stage `name` already finished with `key`; returns its record."
-    rec = log.get(name, key)
-    if rec is not None:
-        if not quiet: print(f'[{name}] done before ({_fmt_secs(rec["seconds"])}), reused')
-        return rec
-    if not quiet: print(f'[{name}] ...', flush=True)
-    t0 = time.time()
-    with journal_info(stage=name) as runs:   # when the journal is on (`textlib ulmfit`), its runs say which stage they were
-        info = fn()
-        if not rank_distrib() and 'weights' in info: runs.update(weights=info['weights'])
-    if not rank_distrib(): log.put(name, key, seconds=time.time() - t0, **info)   # in a distributed run, rank 0 records it
-    barrier()                                                                 # and the others read its record
-    return log.get(name, key)
 
 # %% ../nbs/12c_ulmfit.ipynb #c6b6a319
 def ulmfit_pretrain(out, # the run's folder (`out/models/` gets the weights)
@@ -409,7 +253,7 @@ def imdb_split(imdb, # the IMDb folder (`aclImdb`)
     split['test_digests'] = test
     return split
 
-def _digests(files) -> list: return [hashlib.sha1(Path(f).read_bytes()).hexdigest() for f in files]
+def _digests(files) -> list: return [hash_key(Path(f).read_bytes()) for f in files]
 
 def without_copies(files:list, digests:set) -> list:
     "`files` without those whose bytes are those of a file with one of `digests` (IMDb repeats some reviews between train/ and test/)."
@@ -437,18 +281,6 @@ class TokenCount(Callback):
     def after_train(self): self.secs += time.perf_counter() - self.t0
     def after_batch(self):
         if self.training: self.n_tok += self.xb[0].numel()
-
-def init_from_vectors(emb:nn.Embedding, # the embedding to start (in place)
-                      vocab:list, # its rows' tokens
-                      vecs:dict) -> int: # word -> vector, e.g. `load_glove()`
-    "Put each word's vector in the first dimensions of its row, scaled to the spread of the random rows; returns how many words had one."
-    d = len(next(iter(vecs.values())))
-    if d > emb.embedding_dim: raise ValueError(f"{d}-d vectors do not fit a {emb.embedding_dim}-d embedding")
-    rows = [i for i, w in enumerate(vocab) if w in vecs]
-    with torch.no_grad():
-        v = torch.from_numpy(np.stack([vecs[vocab[i]] for i in rows]))
-        emb.weight[rows, :d] = v * (emb.weight.std() / v.std())
-    return len(rows)
 
 _REVIEW_TOKENS = 300   # tokens in an IMDb review, about (270 words and the markers)
 
@@ -555,23 +387,23 @@ def run_ulmfit(out='ulmfit-imdb', # folder for the models, the export(s) and `st
             sfx, lm_min = '_bwd' if bwd else '', each * lm_share
             pre = pretrained_bwd if bwd and pretrained not in (None, 'wt103', 'wikitext-2') else pretrained
             if bwd and pre is None and pretrained is not None: raise ValueError("backwards=True with `pretrained` files needs `pretrained_bwd` too")
-            k = _key(code=code_key(), pretrained=pre if pre in (None, 'wt103', 'wikitext-2') else [str(p) for p in pre], bwd=bwd, seed=seed,
+            k = stage_key(code=code_key(), pretrained=pre if pre in (None, 'wt103', 'wikitext-2') else [str(p) for p in pre], bwd=bwd, seed=seed,
                      sha=[file_sha256(p) for p in listify(pre) if pre not in ('wt103', 'wikitext-2') and Path(p).is_file()])
             if pre == 'wikitext-2':                          # stage 1: a fifth of the language model's time on WikiText-2
-                k = _key(prev=k, minutes=lm_min / 5, bs=bs)
-                r = _stage(log, f'pretrain{sfx}', k, quiet, lambda: _saved(out, *ulmfit_pretrain(
+                k = stage_key(prev=k, minutes=lm_min / 5, bs=bs)
+                r = log.run(f'pretrain{sfx}', k, quiet, lambda: _saved(out, *ulmfit_pretrain(
                     out, minutes=lm_min / 5, bs=bs, backwards=bwd, seed=seed, device=device, quiet=quiet)))
                 pre, lm_min = r['name'], lm_min * 4 / 5
             elif pre == 'wt103':
                 with rank0_first(): pre = wt103_files(bwd)
-            k = _key(prev=k, minutes=lm_min, config=config, glove=glove, max_vocab=max_vocab, lr=lm_lr, drop=lm_drop, bs=bs,
+            k = stage_key(prev=k, minutes=lm_min, config=config, glove=glove, max_vocab=max_vocab, lr=lm_lr, drop=lm_drop, bs=bs,
                      n_valid=n_valid, n_test=n_test)   # the reviews it may not read: validation, and copies of the test reviews
             def lm():
                 r = ulmfit_lm(out, split['lm'], lm_min, pre, config, glove, max_vocab, bs, lr=lm_lr, drop_mult=lm_drop,
                               exclude=split['test_digests'], backwards=bwd, seed=seed, device=device, quiet=quiet)
                 return dict(r, weights=str(out/'models'/f"{r['name']}.safetensors"))
-            enc = _stage(log, f'language_model{sfx}', k, quiet, lm)['name']
-            k = _key(prev=k, minutes=each * (1 - lm_share), n_labels=n_labels, recipe=recipe, lr=clas_lr, drop=clas_drop, bs=clas_bs)
+            enc = log.run(f'language_model{sfx}', k, quiet, lm)['name']
+            k = stage_key(prev=k, minutes=each * (1 - lm_share), n_labels=n_labels, recipe=recipe, lr=clas_lr, drop=clas_drop, bs=clas_bs)
             def clas():
                 learn = ulmfit_classifier(out, split, enc, each * (1 - lm_share), recipe, clas_lr, clas_bs, clas_drop, backwards=bwd,
                                           seed=seed, device=device, quiet=quiet)
@@ -581,7 +413,7 @@ def run_ulmfit(out='ulmfit-imdb', # folder for the models, the export(s) and `st
                 with atomic_write(out/f'test_probs{sfx}.json', 'w') as f: json.dump(dict(probs=probs.tolist(), targs=targs.tolist()), f)
                 return dict(valid=learn.recorder.values[-1], epochs=len(learn.recorder.values), accuracy=acc, n_test=len(targs),
                             weights=str(out/f'export{sfx}'))
-            _stage(log, f'classifier{sfx}', _key(prev=k, n_test=n_test), quiet, clas)
+            log.run(f'classifier{sfx}', stage_key(prev=k, n_test=n_test), quiet, clas)
         stages = log.read()
         if backwards:
             p = [json.loads((out/f'test_probs{s}.json').read_text()) for s in ('', '_bwd')]
@@ -591,7 +423,7 @@ def run_ulmfit(out='ulmfit-imdb', # folder for the models, the export(s) and `st
         res['minutes'] = {k: round(v['seconds'] / 60, 2) for k, v in stages.items()}
         res['stages'] = stages
         if not quiet:
-            for k, v in stages.items(): print(f'{k:>16}: {_fmt_secs(v["seconds"]):>9}' + (f'   test accuracy {v["accuracy"]:.1%} on {v["n_test"]:,} reviews' if 'accuracy' in v else ''))
+            for k, v in stages.items(): print(f'{k:>16}: {format_time(v["seconds"]):>9}' + (f'   test accuracy {v["accuracy"]:.1%} on {v["n_test"]:,} reviews' if 'accuracy' in v else ''))
             if backwards: print(f'{"ensemble":>16}: {"":>9}   test accuracy {res["ensemble accuracy"]:.1%} (forward + backward, averaged probabilities)')
             print(f'exported to {out/"export"}' + (f' and {out/"export_bwd"}' if backwards else ''))
         return res

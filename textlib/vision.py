@@ -8,7 +8,8 @@ import math
 from pathlib import Path
 import numpy as np, torch, torch.nn.functional as F
 import matplotlib.pyplot as plt
-from .core import untar_data, URLs, parallel
+from .core import parallel
+from .datasets import untar_data, URLs
 from .learner import Callback
 
 # %% auto #0
