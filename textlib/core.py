@@ -260,22 +260,120 @@ def hash_key(*parts, # bytes, buffers (arrays' `.data`), strings, or JSON-able v
         h.update(p)
     return h.hexdigest()[:n] if n else h.hexdigest()
 
-# %% ../nbs/00_core.ipynb #04372409
+# %% ../nbs/00_core.ipynb #8b309889
+import html, inspect, pprint
+
+class _Raw(str):
+    "A string that `repr`s as itself, so that `inspect.Signature` prints annotations and defaults as written."
+    def __repr__(self): return str(self)
+
+def _fmt_anno(a):
+    "An annotation as the source writes it: `'Learner'` -> `Learner`, `<class 'int'>` -> `int`."
+    if isinstance(a, str): return re.sub(r"^(['\"])(.*)\1$", r'\2', a)  # "'Learner'" under `from __future__ import annotations`
+    if isinstance(a, type): return a.__qualname__
+    return re.sub(r'\btyping\.', '', str(a))
+
+def _fmt_default(v):
+    "A default as one would type it: floats to 10 significant digits, functions by name, no memory addresses."
+    if isinstance(v, float): return repr(float(f'{v:.10g}'))
+    if isinstance(v, list): return '[' + ', '.join(map(_fmt_default, v)) + ']'
+    if isinstance(v, tuple): return '(' + ', '.join(map(_fmt_default, v)) + (',)' if len(v) == 1 else ')')
+    if callable(v) and hasattr(v, '__qualname__'): return v.__qualname__
+    return re.sub(r' at 0x[0-9a-f]+', '', repr(v))
+
+def _clean_signature(sym):
+    "`sym`'s signature as a reader wants it: no `self`, unquoted annotations, rounded defaults; None if it has none."
+    try: sig = inspect.signature(sym)
+    except (TypeError, ValueError): return None
+    ps = list(sig.parameters.values())
+    if ps and ps[0].name in ('self', 'cls') and not inspect.isclass(sym): ps = ps[1:]  # methods and `@patch`ed functions
+    def clean(p): return p.replace(annotation=p.empty if p.annotation is p.empty else _Raw(_fmt_anno(p.annotation)),
+                                   default=p.empty if p.default is p.empty else _Raw(_fmt_default(p.default)))
+    ret = sig.empty if inspect.isclass(sym) or sig.return_annotation is sig.empty else _Raw(_fmt_anno(sig.return_annotation))
+    return sig.replace(parameters=[clean(p) for p in ps], return_annotation=ret)
+
+# %% ../nbs/00_core.ipynb #1fff4681
+def _lib_object(sym, lib):
+    "`sym` itself if the library defines it, else the library's object of the same qualified name (a notebook's own copy)."
+    if (getattr(sym, '__module__', None) or '').split('.')[0] == lib: return sym
+    import importlib
+    qn = getattr(sym, '__qualname__', '')
+    for mod, syms in importlib.import_module(f'{lib}._modidx').d['syms'].items():
+        if f'{mod}.{qn}' in syms:
+            o = importlib.import_module(mod)
+            for part in qn.split('.'): o = getattr(o, part)
+            return o
+
+def _source_url(sym):
+    "GitHub link to the line that defines `sym` in the library (`git_url` and `branch` of settings.ini), or None."
+    try:
+        from nbdev.config import get_config
+        cfg = get_config()
+        o = _lib_object(sym.fget if isinstance(sym, property) else sym, cfg.lib_name)
+        f = inspect.unwrap(o)
+        mod, line = f.__module__, inspect.getsourcelines(f)[1]
+    except Exception: return None
+    return f"{cfg.git_url}/blob/{cfg.get('branch', 'main')}/{mod.replace('.', '/')}.py#L{line}"
+
+def _bound_name(sym):
+    "The global name the calling notebook (or module) binds to `sym`: how a constant such as a dict is titled."
+    for fi in inspect.stack()[2:]:
+        name = next((k for k, v in fi.frame.f_globals.items() if v is sym and not k.startswith('_')), None)
+        if name: return name
+
+def _params(sig):
+    "The parameters of `sig` as `str(sig)` writes them (with `/` and `*` markers), one string each."
+    parts, depth, cur = [], 0, ''
+    for ch in str(sig.replace(return_annotation=sig.empty))[1:-1] + ',':
+        depth += (ch in '([{') - (ch in ')]}')
+        if ch == ',' and depth == 0: parts.append(cur.strip()); cur = ''
+        else: cur += ch
+    return [p for p in parts if p]
+
+def _html(s): return re.sub(r'`([^`]+)`', r'<code>\1</code>', html.escape(str(s), quote=False))  # `code` in docments
+
 class ShowDocTable:
-    "`show_doc` renderer: a heading, the signature, the docstring and a table of the documented parameters."
+    "`show_doc` renderer: a heading with an id and a source link, the clean signature, the docstring, a table of every parameter."
     def __init__(self, sym, name:str=None, title_level:int=3, **kwargs):
-        import inspect
         self.sym, self.title_level = sym, title_level
-        self.nm = name or getattr(sym, '__qualname__', getattr(sym, '__name__', str(sym)))
-        try: self.sig = str(inspect.signature(sym))
-        except (TypeError, ValueError): self.sig = ''
-        self.doc = (inspect.getdoc(sym) or '').split('\n')[0]
+        self.is_api = callable(sym) or isinstance(sym, property)
+        self.nm = name or (getattr(sym, '__qualname__', None) if self.is_api else None) or _bound_name(sym) or type(sym).__name__
+        self.sig = _clean_signature(sym) if self.is_api else None
+        if self.is_api: self.doc = (inspect.getdoc(sym) or '').split('\n')[0]
+        else: self.doc = f"A `{type(sym).__name__}`" + (f" of {len(sym)} items." if hasattr(sym, '__len__') else '.')
+        self.url = _source_url(sym) if self.is_api else None
+
+    def code(self):
+        "The signature (one parameter a line when long), or `name = value` for a constant."
+        if not self.is_api: return f'{self.nm} = {pprint.pformat(self.sym, width=100, sort_dicts=False)}'
+        if self.sig is None: return self.nm
+        if len(self.nm + str(self.sig)) <= 90: return self.nm + str(self.sig)
+        ret = '' if self.sig.return_annotation is self.sig.empty else f' -> {self.sig.return_annotation}'
+        return f'{self.nm}(\n' + ''.join(f'    {p},\n' for p in _params(self.sig)) + f'){ret}'
+
+    def table(self):
+        "An HTML table with a row for every parameter: type, default and docment, where there are."
+        if not self.sig or not self.sig.parameters: return ''
+        try:
+            from fastcore.docments import docments
+            dm = docments(self.sym, full=True)
+        except Exception: dm = {}
+        def td(s, code=True): return f'<td><code>{html.escape(s, quote=False)}</code></td>' if s and code else f'<td>{_html(s)}</td>'
+        rows = [f'<tr>{td({p.VAR_POSITIONAL: "*", p.VAR_KEYWORD: "**"}.get(p.kind, "") + n)}'
+                f'{td("" if p.annotation is p.empty else str(p.annotation))}{td("" if p.default is p.empty else str(p.default))}'
+                f'{td((dm.get(n) or {}).get("docment") or "", code=False)}</tr>' for n, p in self.sig.parameters.items()]
+        ret = (dm.get('return') or {}).get('docment')
+        if ret and not inspect.isclass(self.sym):
+            anno = '' if self.sig.return_annotation is self.sig.empty else str(self.sig.return_annotation)
+            rows.append(f'<tr><td><strong>Returns</strong></td>{td(anno)}<td></td>{td(ret, code=False)}</tr>')
+        return ('<table class="doc-params"><thead><tr><th>Parameter</th><th>Type</th><th>Default</th><th>Details</th></tr></thead>'
+                f'<tbody>{"".join(rows)}</tbody></table>\n')
+
     def _repr_markdown_(self):
-        from fastcore.docments import DocmentTbl
-        md = f"{'#' * self.title_level} {self.nm}\n\n```python\n{self.nm}{self.sig}\n```\n\n"
+        h = f'h{self.title_level}'
+        src = f' <a class="doc-source" href="{self.url}" data-search-exclude>[source]</a>' if self.url else ''
+        md = f'<{h} id="{html.escape(self.nm)}" class="doc-heading">{html.escape(self.nm)}{src}</{h}>\n\n'
+        md += f"```python\n{self.code()}\n```\n\n"
         if self.doc: md += f"*{self.doc}*\n\n"
-        try: tbl = DocmentTbl(self.sym)
-        except (OSError, TypeError): tbl = None
-        if tbl is not None and tbl.params: md += tbl._repr_markdown_()
-        return md
+        return md + self.table()
     __repr__ = _repr_markdown_
