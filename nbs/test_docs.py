@@ -93,7 +93,7 @@ def test_page_nav_and_toc(site, nb):
 
 _DEFAULT_EXP = re.compile(r'^#\|\s*default_exp\s+([\w.]+)\s*$', re.M)
 _API_HEADING = re.compile(r'<h([1-6])\b[^>]*\bid="([^"]*)"[^>]*\bclass="doc-heading"[^>]*>', re.S)
-SKIP_MODULES = {'_modidx', 'all'}
+SKIP_MODULES = {'_modidx', 'all', 'basics'}   # `all` and `basics` only re-export other modules' names
 
 def _src(cell): return cell['source'] if isinstance(cell['source'], str) else ''.join(cell['source'])
 

@@ -92,6 +92,7 @@ class TextLearner(Learner):
         load_checkpoint(wf, awd_lstm_encoder(self.model[0]), device=self.device)
         return self
 
+# %% ../nbs/12b_lm_pretrain.ipynb #ca493bbb
 class LMLearner(TextLearner):
     "A `TextLearner` for language models: text generation (`predict`) and the whole model saved for reuse (`save_lm`)."
     @torch.no_grad()
@@ -126,6 +127,7 @@ class LMLearner(TextLearner):
         self.dls.num.save(vf)
         return wf
 
+# %% ../nbs/12b_lm_pretrain.ipynb #4beb00ad
 def language_model_learner(dls, # language-model loaders with a `num` vocabulary (`TextDataLoaders`)
                            config:dict=None, # model sizes and dropouts (default `awd_lstm_lm_config`)
                            drop_mult:float=1., # multiplies all five dropouts
@@ -179,6 +181,7 @@ def fastai_format(sd:dict) -> str:
     if '0.encoder_dp.emb.weight' in sd or any(re.fullmatch(r'0\.rnns\.\d+\.weight_hh_l0_raw', k) for k in sd): return 'fastai 2'
     raise KeyError(f"not a fastai AWD-LSTM language model state dict (keys such as {sorted(sd)[:3]})")
 
+# %% ../nbs/12b_lm_pretrain.ipynb #1981c1bc
 def fastai_to_textlib(sd:dict) -> dict:
     "Rename the keys of a fastai 2 or fastai 0.7 AWD-LSTM language-model state dict to textlib's."
     fmt, out = fastai_format(sd), {}
@@ -191,6 +194,7 @@ def fastai_to_textlib(sd:dict) -> dict:
         raise KeyError(f"unexpected key {k!r} in what looks like {fmt} AWD-LSTM weights")
     return out
 
+# %% ../nbs/12b_lm_pretrain.ipynb #f6cdaca1
 def awd_lstm_sizes(sd:dict) -> dict:
     "Vocabulary, embedding and hidden sizes and number of layers of an AWD-LSTM language model's state dict."
     n_layers = len({k.split('.')[2] for k in sd if k.startswith('0.rnns.')})
@@ -198,6 +202,7 @@ def awd_lstm_sizes(sd:dict) -> dict:
     vocab_sz, emb_sz = sd['0.encoder.weight'].shape
     return dict(vocab_sz=vocab_sz, emb_sz=emb_sz, n_layers=n_layers, n_hid=sd['0.rnns.0.module.weight_hh_l0'].shape[1])
 
+# %% ../nbs/12b_lm_pretrain.ipynb #a4d56cbc
 def _torch_weights(fname) -> dict:
     try: sd = torch.load(fname, map_location='cpu', weights_only=True)
     except Exception as e: raise ValueError(f"{fname} is not a weights file that PyTorch can read safely (weights_only): {e}") from None
@@ -205,6 +210,7 @@ def _torch_weights(fname) -> dict:
     if not isinstance(sd, dict): raise ValueError(f"{fname} holds a {type(sd).__name__}, not a state dict")
     return sd
 
+# %% ../nbs/12b_lm_pretrain.ipynb #d54b1cac
 def load_fastai_lm(fname, # a fastai AWD-LSTM language-model `.pth` (a state dict, or `{'model': state dict}`)
                    config:dict=None, # dropouts etc. (sizes are read from the weights)
                    drop_mult:float=1.) -> nn.Module:
@@ -219,11 +225,13 @@ def load_fastai_lm(fname, # a fastai AWD-LSTM language-model `.pth` (a state dic
         raise ValueError(f"{fname} is not a fastai AWD-LSTM language model: {str(e).strip()[:300]}") from None
     return model
 
+# %% ../nbs/12b_lm_pretrain.ipynb #1c5f1b8b
 class _NoGlobals(pickle.Unpickler):
     def find_class(self, module, name): raise pickle.UnpicklingError(f"refusing to load {module}.{name}: a vocabulary is only strings")
 
 fastai07_specials = {'_unk_': UNK, '_pad_': PAD, 'xbos': BOS, 'xfld': FLD, 't_up': TK_UP, 'tk_rep': TK_REP, 'tk_wrep': TK_WREP}
 
+# %% ../nbs/12b_lm_pretrain.ipynb #6a33155e
 def load_fastai_vocab(fname, # an `itos*.pkl` file
                       map_specials:bool=True) -> list: # rename fastai 0.7's special tokens (`_unk_`, `xbos`...) to textlib's
     "fastai's `itos*.pkl` vocabulary (a pickled list of strings), read without running any code."

@@ -226,6 +226,7 @@ def ulmfit_pretrain(out, # the run's folder (`out/models/` gets the weights)
 
 ulmfit_lm_config = dict(awd_lstm_lm_config_cpu, cutoffs=[2000, 10000])   # the main job's language model: CPU size, adaptive softmax
 
+# %% ../nbs/12c_ulmfit.ipynb #a518f612
 def imdb_split(imdb, # the IMDb folder (`aclImdb`)
                n_labels:int=500, # labelled training reviews per class: the first files by name (None: all but the `n_valid` last)
                n_valid:int=250, # validation reviews per class: the last files by name of `train/neg` and `train/pos`
@@ -253,12 +254,15 @@ def imdb_split(imdb, # the IMDb folder (`aclImdb`)
     split['test_digests'] = test
     return split
 
+# %% ../nbs/12c_ulmfit.ipynb #b037f815
 def _digests(files) -> list: return [hash_key(Path(f).read_bytes()) for f in files]
 
+# %% ../nbs/12c_ulmfit.ipynb #672d06e0
 def without_copies(files:list, digests:set) -> list:
     "`files` without those whose bytes are those of a file with one of `digests` (IMDb repeats some reviews between train/ and test/)."
     return [f for f, d in zip(files, _digests(files)) if d not in digests]
 
+# %% ../nbs/12c_ulmfit.ipynb #71eb8065
 def lm_tokens_per_sec(config:dict, vocab_sz:int, bs:int=64, bptt:int=72, device=None, steps:int=3) -> float:
     "Training tokens per second of a language model of `config` on this machine: ids drawn as words are (Zipf's law), one warm-up step, then the best of `steps`."
     device = default_device(device)
@@ -274,6 +278,7 @@ def lm_tokens_per_sec(config:dict, vocab_sz:int, bs:int=64, bptt:int=72, device=
         times.append(time.perf_counter() - t0)
     return bs * bptt / min(times[1:])
 
+# %% ../nbs/12c_ulmfit.ipynb #65281594
 class TokenCount(Callback):
     "Count the tokens trained on (`n_tok`) and the training time (`secs`)."
     def before_fit(self): self.n_tok, self.secs = 0, 0.
@@ -284,6 +289,7 @@ class TokenCount(Callback):
 
 _REVIEW_TOKENS = 300   # tokens in an IMDb review, about (270 words and the markers)
 
+# %% ../nbs/12c_ulmfit.ipynb #1ec1e1f7
 def ulmfit_lm(out, # the run's folder (`out/models/` gets the encoder)
               files:list, # the texts to read, shuffled with `seed`: the first `n_valid` validate, the others train, once each if time allows
               minutes:float, # the stage's time, reading and tokenizing included
@@ -326,6 +332,7 @@ def ulmfit_lm(out, # the run's folder (`out/models/` gets the encoder)
     return dict(name=name, valid=learn.recorder.values[-1], reviews=len(trn), tokens=count.n_tok, train_secs=count.secs,
                 tok_s=count.n_tok / max(count.secs, 1e-9), vocab=len(num), copies_dropped=n_asked - n)
 
+# %% ../nbs/12c_ulmfit.ipynb #1a78e4a3
 def _clas_dls(out, split, parts, vocab, bs, seed, backwards, every_rank=True):
     "Classifier loaders: the first of `parts` trains, the second validates (`split`'s files, tokenized and cached); `every_rank`: called by every process."
     files, y = split[parts[0]][0] + split[parts[1]][0], split[parts[0]][1] + split[parts[1]][1]
@@ -334,6 +341,7 @@ def _clas_dls(out, split, parts, vocab, bs, seed, backwards, every_rank=True):
     return TextDataLoaders.from_ids(ids, np.arange(n), np.arange(n, len(files)), vocab, y, bs=min(bs, n), valid_bs=bs, seed=seed,
                                     backwards=backwards, path=out)
 
+# %% ../nbs/12c_ulmfit.ipynb #5b982a24
 def ulmfit_classifier(out, # the run's folder
                       split:dict, # from `imdb_split`: trains on `labels`, validates on `valid`
                       encoder:str, # the stage-2 encoder's name in `out/models`
@@ -353,6 +361,7 @@ def ulmfit_classifier(out, # the run's folder
         else: raise ValueError(f"unknown recipe {recipe!r}: 'all' or 'gradual'")
     return learn
 
+# %% ../nbs/12c_ulmfit.ipynb #a2cf78f6
 def test_accuracy(learn:TextClassifierLearner, split:dict, bs:int=64) -> tuple:
     "The classifier's accuracy on `split['test']`, and the probabilities and targets."
     dls = _clas_dls(learn.path, split, ('labels', 'test'), learn.dls.num, bs, None, learn.backwards, every_rank=False)   # rank 0 alone tests
