@@ -120,7 +120,7 @@ def fit_gradual(self:Learner, lr:float=2e-2, # the head's learning rate in the f
     return self
 
 # %% ../nbs/12c_ulmfit.ipynb #2e5bfc18
-_LONG = 100_000   # characters: a longer text is tokenized in pieces (`Tokenizer.in_pieces`, `12_text`)
+_LONG = 100_000   # characters: a longer text is tokenized in pieces (`Tokenizer.in_pieces`, `12_tokenize`)
 
 def _encode(learn, texts:list) -> list:
     "Token ids of `texts`, tokenized and numericalized as the training texts were (reversed for a backward model)."
