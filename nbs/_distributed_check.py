@@ -11,6 +11,7 @@ from textlib.data import Dataset, DataLoaders, SortishSampler
 from textlib.basics import Learner, Callback   # the Learner with fit_one_cycle and the other methods of the lessons
 from textlib.checkpoint import save_checkpoint
 from textlib.optimizer import Adam
+from textlib.schedule import CheckpointCallback
 from textlib.text import LMDataLoader
 from textlib.awdlstm import get_language_model, ModelResetter, cross_entropy_flat, accuracy_flat
 from textlib.distributed import distributed_group, DistributedTrainer, rank0_first, in_distributed, distributed_cbs
@@ -59,7 +60,7 @@ with distributed_group():
     rank, world = dist.get_rank(), dist.get_world_size()
     vocab, docs = human_numbers_docs()
     if mode != 'checks':   # resume: a run with checkpoints, killed in epoch 1 when asked ('kill'), finished by the same command
-        learn = lm_learner(docs, vocab, [textlib.schedule.CheckpointCallback(f'ckpt_{mode}_{world}')] + ([KillAt(1, 50, out/f'killed_{world}')] if mode.startswith('kill') else []))
+        learn = lm_learner(docs, vocab, [CheckpointCallback(f'ckpt_{mode}_{world}')] + ([KillAt(1, 50, out/f'killed_{world}')] if mode.startswith('kill') else []))
         learn.fit_one_cycle(3, 3e-3, cbs=DistributedTrainer())
         if rank == 0: save_checkpoint(out/f'final_{mode}_{world}.safetensors', learn.model)
         sys.exit(0)

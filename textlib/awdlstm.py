@@ -259,7 +259,8 @@ def get_language_model(vocab_sz:int, # vocabulary size
     cfg = _dropped({**awd_lstm_lm_config, **(config or {})}, drop_mult)
     output_p, bias, tie, cutoffs = cfg.pop('output_p'), cfg.pop('bias'), cfg.pop('tie_weights'), cfg.pop('cutoffs')
     enc = AWD_LSTM(vocab_sz, **cfg)
-    cutoffs = [c for c in (cutoffs or []) if c < vocab_sz - 1]   # a small vocabulary keeps the cut-offs that fit (none: a full softmax)
+    # a small vocabulary keeps the cut-offs that fit (none: a full softmax)
+    cutoffs = [c for c in (cutoffs or []) if c < vocab_sz - 1]
     if cutoffs: return SequentialRNN(enc, AdaptiveDecoder(vocab_sz, enc.emb_sz, cutoffs, output_p, tie_encoder=enc.encoder if tie else None))
     return SequentialRNN(enc, LinearDecoder(vocab_sz, enc.emb_sz, output_p, tie_encoder=enc.encoder if tie else None, bias=bias))
 
@@ -319,9 +320,11 @@ class SentenceEncoder(nn.Module):
         x, starts, lengths = x[order], starts[order], lengths[order]
         ends = starts + lengths
         keep_from = starts + torch.div(lengths - self.max_len + self.bptt - 1, self.bptt, rounding_mode='floor').clamp(min=0) * self.bptt
-        keep_from = torch.minimum(keep_from, starts + (lengths - 1).clamp(min=0) // self.bptt * self.bptt)   # at least the chunk of the last token
+        # at least the chunk of the last token
+        keep_from = torch.minimum(keep_from, starts + (lengths - 1).clamp(min=0) // self.bptt * self.bptt)
         enc, (bs, T), grad = self.module, x.shape, torch.is_grad_enabled()
-        cuts = list(range(0, T, self.bptt))      # `bptt` tokens at a time, with or without gradients: memory bounded by `max_len`
+        # `bptt` tokens at a time, with or without gradients: memory bounded by `max_len`
+        cuts = list(range(0, T, self.bptt))
         state, outs, cols = enc.zero_hidden(bs), [], []
         for i, j in zip(cuts, cuts[1:] + [T]):
             m = int((starts <= i).sum())                               # the rows whose text has begun: a prefix
@@ -370,7 +373,8 @@ def get_text_classifier(vocab_sz:int, # vocabulary size
                         bptt:int=72, # BPT3C chunk length
                         max_len:int=72*20, # the last tokens of each document the classifier learns from
                         lin_ftrs:list=(50,), # hidden sizes of the head
-                        ps:list=None): # dropouts before the head's hidden layers (default 0.1 each; `output_p` before the first)
+                        # dropouts before the head's hidden layers (default 0.1 each; `output_p` before the first)
+                        ps:list=None):
     "An AWD-LSTM classifier: `SequentialRNN(SentenceEncoder(AWD_LSTM), PoolingLinearClassifier)`."
     cfg = {k: v * drop_mult if k.endswith('_p') else v for k, v in {**awd_lstm_clas_config, **(config or {})}.items()}
     output_p = cfg.pop('output_p')

@@ -47,7 +47,8 @@ def save_checkpoint(fname, # destination file (`.safetensors`)
     if opt is not None:
         t, m = _opt_state(opt); tensors.update(t); meta.update(m)
     fname = Path(fname)
-    data = safetensors_bytes(tensors, metadata={'textlib': json.dumps(meta)})   # safetensors' own file writer leaves nameless temporaries when killed
+    # safetensors' own file writer leaves nameless temporaries when killed
+    data = safetensors_bytes(tensors, metadata={'textlib': json.dumps(meta)})
     with atomic_write(fname) as f: f.write(data)
     return fname
 

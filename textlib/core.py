@@ -29,7 +29,8 @@ def _usable_cpus() -> int:
     except AttributeError: return os.cpu_count() or 1  # macOS and Windows have no affinity call
 
 defaults = SimpleNamespace(cpus=_usable_cpus(), # worker processes for `parallel`
-                           callbacks=[], # callback classes every new `Learner` gets (`07_journal`'s `recording` adds one)
+                           # callback classes every new `Learner` gets (`07_journal`'s `recording` adds one)
+                           callbacks=[],
                            seed=None) # the last seed `set_seed` used (journals record it)
 
 # %% ../nbs/00_core.ipynb #a645b45e

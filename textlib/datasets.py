@@ -61,8 +61,10 @@ class DataEntry:
     url:str # the official download URL
     fname:str # the file looked for locally: an archive, or a plain file (.json, .txt.gz)
     folder:str|None=None # the folder the archive extracts to; None for a plain file
-    checksum:str|None=None # the official file's, 'sha256:...' (or 'md5:...' where the publisher gives only that); None: it changes over time
-    mirror_sha256:str|None=None # SHA-256 of the copy textlib's figures were measured on, where it differs from the official file
+    # the official file's, 'sha256:...' (or 'md5:...' where the publisher gives only that); None: it changes over time
+    checksum:str|None=None
+    # SHA-256 of the copy textlib's figures were measured on, where it differs from the official file
+    mirror_sha256:str|None=None
     repack:str='' # why the official file cannot replace textlib's copy; if set, it is never downloaded
     unchecked:str='' # why a file has no checksum at all (its publisher gives none): what vouches for it instead
     make:Callable|None=field(default=None, repr=False) # builds the folder locally instead of downloading

@@ -121,7 +121,9 @@ def _previous(path:Path):
 class ExportWriter:
     "Writes one export into a folder: its files under new names, then `export.json` replaced in one atomic step; removes only files that earlier exports listed."
     def __init__(self, path, # the folder (created when missing)
-                 force:bool=False): # also write into a folder that holds other files but no export, or a foreign export.json (other files are kept)
+                 # also write into a folder that holds other files but no export, or a foreign export.json (other files
+                 # are kept)
+                 force:bool=False):
         self.path, self.force, self.files, self.committed = Path(path), force, {}, False
 
     def __enter__(self):
@@ -200,7 +202,9 @@ _LEGACY = dict(model='model.safetensors', vocab='vocab.json', src_vocab='src_voc
 def read_export(path, # an export folder
                 fmt:str, # the `format` its export.json must name
                 what:str='textlib export', # what it should be, for messages
-                check=None # `check(meta)` raises a ValueError for a bad value, returns the largest size of each role's file (`{'model': bytes}`)
+                # `check(meta)` raises a ValueError for a bad value, returns the largest size of each role's file
+                # (`{'model': bytes}`)
+                check=None
                ) -> dict:
     "The `export.json` of `path`, once its format, values, file sizes and SHA-256 are checked (sizes before contents)."
     path = Path(path); f = path/EXPORT_JSON
@@ -237,7 +241,9 @@ def _stamp(path:Path):
     except OSError: return None
 
 def load_export(path, # an export folder
-                load, # `load(meta)`: the object built from the checked `meta` (the files it reads are `export_file(path, meta, role)`)
+                # `load(meta)`: the object built from the checked `meta` (the files it reads are `export_file(path,
+                # meta, role)`)
+                load,
                 fmt:str, # the `format` its export.json must name
                 what:str='textlib export', # what it should be, for messages
                 check=None, # validates the values (see `read_export`)

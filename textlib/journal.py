@@ -50,7 +50,8 @@ def _schema(con, path) -> tuple:
     "`(version, empty)` of the journal on `con`: an empty database is a journal to be; another program's database is a ValueError."
     app, version, tables = con.execute('PRAGMA application_id').fetchone()[0], con.execute('PRAGMA user_version').fetchone()[0], _tables(con)
     if not tables and app in (0, _APP_ID): return version, True
-    ours = app == _APP_ID or (app == 0 and all(t in tables and _CORE[t] <= tables[t] for t in _CORE))   # unversioned textlib journals too
+    # unversioned textlib journals too
+    ours = app == _APP_ID or (app == 0 and all(t in tables and _CORE[t] <= tables[t] for t in _CORE))
     if not ours: raise ValueError(f"{path} is an SQLite database but not a textlib journal (its tables: {', '.join(sorted(tables)) or 'none'}): "
                                   "record into another file (--journal, or $TEXTLIB_JOURNAL)")
     return version, False

@@ -63,7 +63,8 @@ class TextLearner(Learner):
     @staticmethod
     def pretrained_state(pretrained, # see `read_pretrained`
                          dls, config:dict=None, # the loaders, and the config asked for
-                         path=None, model_dir:str='models') -> tuple: # a name is read in `path/model_dir` (default `dls.path`)
+                         # a name is read in `path/model_dir` (default `dls.path`)
+                         path=None, model_dir:str='models') -> tuple:
         "`(state dict, vocabulary, config with the weights' sizes)` of pretrained AWD-LSTM weights."
         sd, vocab = read_pretrained(pretrained, Path(path or dls.path)/model_dir)
         return sd, vocab, pretrained_config(sd, config)
@@ -135,7 +136,9 @@ def language_model_learner(dls, # language-model loaders with a `num` vocabulary
                            clip:float=0.1, # gradient norm clipping (None: off)
                            metrics=None, # default: accuracy and perplexity (perplexity alone with an adaptive softmax)
                            lr:float=2e-3, # default learning rate
-                           pretrained=None, # weights to start from: 'wt103' (fastai's WikiText-103 model, `wt103_files`), a name in `path/model_dir`, or `(weights, vocab)` files (see `read_pretrained`)
+                           # weights to start from: 'wt103' (fastai's WikiText-103 model, `wt103_files`), a name in
+                           # `path/model_dir`, or `(weights, vocab)` files (see `read_pretrained`)
+                           pretrained=None,
                            **kwargs) -> LMLearner: # to `Learner` (`path`, `cbs`, `device`...)
     "An `LMLearner` training an AWD-LSTM language model on `dls`, optionally from pretrained weights."
     if not getattr(dls, 'is_lm', False): raise ValueError("language_model_learner needs language-model loaders (is_lm=True)")
@@ -147,7 +150,8 @@ def language_model_learner(dls, # language-model loaders with a `num` vocabulary
         sd = match_embeds(sd, old_vocab, dls.vocab)
     model = get_language_model(len(dls.vocab), config, drop_mult)
     if sd is not None: _load_lm_weights(model, sd, same_vocab)
-    adaptive = isinstance(model[1], AdaptiveDecoder)   # its output is hidden states: the loss holds the softmax, no accuracy
+    # its output is hidden states: the loss holds the softmax, no accuracy
+    adaptive = isinstance(model[1], AdaptiveDecoder)
     learn = LMLearner(dls, model, alpha, beta, clip, loss_func=adaptive_loss(model) if adaptive else cross_entropy_flat, lr=lr,
                       splitter=awd_lstm_lm_split, metrics=metrics if metrics is not None else [Perplexity()] if adaptive else [accuracy_flat, Perplexity()], **kwargs)
     learn.config, learn.num = {**awd_lstm_lm_config, **(config or {})}, dls.num
@@ -233,12 +237,14 @@ fastai07_specials = {'_unk_': UNK, '_pad_': PAD, 'xbos': BOS, 'xfld': FLD, 't_up
 
 # %% ../nbs/12b_lm_pretrain.ipynb #6a33155e
 def load_fastai_vocab(fname, # an `itos*.pkl` file
-                      map_specials:bool=True) -> list: # rename fastai 0.7's special tokens (`_unk_`, `xbos`...) to textlib's
+                      # rename fastai 0.7's special tokens (`_unk_`, `xbos`...) to textlib's
+                      map_specials:bool=True) -> list:
     "fastai's `itos*.pkl` vocabulary (a pickled list of strings), read without running any code."
     try:
         with open(fname, 'rb') as f: vocab = _NoGlobals(f).load()
     except (pickle.UnpicklingError, EOFError, ValueError, TypeError, IndexError, KeyError, AttributeError, OverflowError,
-            MemoryError, RecursionError) as e:   # what a damaged pickle makes the unpickler raise (a huge length: MemoryError)
+            # what a damaged pickle makes the unpickler raise (a huge length: MemoryError)
+            MemoryError, RecursionError) as e:
         raise ValueError(f"{fname} is not a fastai vocabulary (a pickled list of strings): {e}") from None
     if not isinstance(vocab, list) or not all(isinstance(w, str) for w in vocab): raise ValueError(f"{fname} is not a list of strings")
     if map_specials and vocab[:2] == ['_unk_', '_pad_']: vocab = [fastai07_specials.get(w, w) for w in vocab]

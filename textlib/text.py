@@ -34,7 +34,8 @@ def read_wikitext(fname) -> list:
 class Numericalize:
     "Tokens to ids and back with a vocabulary that starts with the special tokens (`xxunk`=0, `xxpad`=1)."
     def __init__(self, vocab:list, # the tokens, in id order
-                 subword:bool=None): # SentencePiece pieces, decoded by joining them (default: guessed from the vocabulary)
+                 # SentencePiece pieces, decoded by joining them (default: guessed from the vocabulary)
+                 subword:bool=None):
         self.vocab = list(vocab)
         self.subword = sum(w.startswith('▁') for w in self.vocab) > len(self.vocab) // 4 if subword is None else subword
         if self.vocab[:2] != [UNK, PAD]: raise ValueError(f"the vocabulary must start with {[UNK, PAD]}, got {self.vocab[:2]}")
@@ -290,7 +291,8 @@ class TextDataLoaders(DataLoaders):
     def show_batch(self, n:int=4, # number of rows
                    max_len:int=40, # tokens shown per text
                    dl:int=0, # which loader: 0 train, 1 valid
-                   decode:bool=None): # readable text, or the tokens (default: tokens for a language model, text for a classifier)
+                   # readable text, or the tokens (default: tokens for a language model, text for a classifier)
+                   decode:bool=None):
         "A table of the first `n` items of a batch."
         import pandas as pd
         x, y = self.one_batch(dl)
@@ -317,7 +319,8 @@ class TextDataLoaders(DataLoaders):
                  var_bptt:bool=False, # language model: AWD-LSTM's random lengths (training)
                  backwards:bool=False, # read documents from the end
                  seed:int=None, # seed for shuffles
-                 tokenizer:Tokenizer=None, # how the documents were tokenized, kept for prediction (default `Tokenizer()`)
+                 # how the documents were tokenized, kept for prediction (default `Tokenizer()`)
+                 tokenizer:Tokenizer=None,
                  **kwargs): # to `DataLoaders` (e.g. `path`)
         "Loaders from numericalized documents and a split."
         kwargs['tokenizer'] = tokenizer if tokenizer is not None else Tokenizer()
@@ -338,10 +341,12 @@ class TextDataLoaders(DataLoaders):
                      train:str='train', valid:str='test', # its training and validation subfolders
                      classes:list=None, # class subfolders (default: those found in both `train` and `valid`)
                      is_lm:bool=False, # loaders for a language model
-                     lm_folders:list=None, # language model: the folders to read (default: every subfolder of `train` and `valid`)
+                     # language model: the folders to read (default: every subfolder of `train` and `valid`)
+                     lm_folders:list=None,
                      valid_pct:float=0.1, # language model: share of documents for validation
                      n_per_folder:int=None, # read only the first `n` files of each folder (quick experiments)
-                     n_valid_per_folder:int=None, # classifier: the first `n` files of each validation folder (default `n_per_folder`)
+                     # classifier: the first `n` files of each validation folder (default `n_per_folder`)
+                     n_valid_per_folder:int=None,
                      vocab=None, # a `Numericalize` or a list of tokens to use instead of building one
                      min_freq:int=3, max_vocab:int=60000, # to build the vocabulary
                      seed:int=None, # for the split and shuffles
@@ -389,7 +394,8 @@ class TextDataLoaders(DataLoaders):
 
     @classmethod
     def from_csv(cls, fname, # a CSV file with a header row
-                  text_col='text', label_col:str='label', valid_col:str='is_valid', is_lm:bool=False, valid_pct:float=0.1, # see `from_df`
+                  # see `from_df`
+                  text_col='text', label_col:str='label', valid_col:str='is_valid', is_lm:bool=False, valid_pct:float=0.1,
                   vocab=None, min_freq:int=3, max_vocab:int=60000, seed:int=None, # see `from_folder`
                   chunksize:int=10_000, # rows of text read at a time
                   **kwargs): # to `tokenize_csv` and `from_ids`

@@ -31,7 +31,8 @@ defaults.text_spec_tok = text_spec_tok
 _re_spec_lit = re.compile(r'(xx)(unk|pad|bos|eos|fld|w?rep|up|maj|fake)', re.IGNORECASE)
 _re_count = re.compile(r' [0-9]')
 def escape_spec_tok(t:str, # the text
-                    keep_fields:bool=True) -> str: # keep `xxfld <n>`, the field markers textlib writes between fields (`tokenize_df`)
+                    # keep `xxfld <n>`, the field markers textlib writes between fields (`tokenize_df`)
+                    keep_fields:bool=True) -> str:
     "Break every `xx` + special-token name in `t` (`xxbos` -> `xx bos`), in any case, even inside a word: plain text never makes a special token."
     def sub(m): return m[0] if keep_fields and m[0] == FLD and _re_count.match(t, m.end()) else f'{m[1]} {m[2]}'
     return _re_spec_lit.sub(sub, t)

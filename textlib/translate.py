@@ -118,7 +118,9 @@ def translation_dls(pairs:list, # `(french, english)` pairs
                     split:dict, # indices `train`, `valid` (and `test`), from `split_pairs`
                     bs:int=64, min_freq:int=2, max_vocab:int=30000,
                     pct:float=99, # training pairs longer than this percentile (either side, in tokens) are dropped
-                    subword:int=None, # pieces of one SentencePiece vocabulary for both languages (`subword_tokenizer`); default: words, a vocabulary each
+                    # pieces of one SentencePiece vocabulary for both languages (`subword_tokenizer`); default: words, a
+                    # vocabulary each
+                    subword:int=None,
                     seed:int=42, **kwargs) -> DataLoaders: # to `tokenize_texts` (`n_workers`, `progress`)
     "Loaders of `(src, tgt, tgt)` batches; vocabularies from the training pairs; `dls.test_pairs` kept for BLEU."
     if subword: src_tok = tgt_tok = subword_tokenizer([s for i in split['train'] for s in pairs[i]], subword)
@@ -161,7 +163,9 @@ def _pad_to(input, target, pad_idx):
     return input, target
 
 def seq2seq_loss(input, target, pad_idx:int=1,
-                 smoothing:float=0.): # label smoothing, as `LabelSmoothingCrossEntropy` (10b): that share of the target spread over the vocabulary
+                 # label smoothing, as `LabelSmoothingCrossEntropy` (10b): that share of the target spread over the
+                 # vocabulary
+                 smoothing:float=0.):
     "Cross-entropy over the real target tokens; the shorter of prediction and target padded first (as the lesson)."
     input, target = _pad_to(input, target, pad_idx)
     return F.cross_entropy(input.flatten(0, 1), target.flatten(), ignore_index=pad_idx, label_smoothing=smoothing)
@@ -180,7 +184,8 @@ class Seq2SeqRNN(nn.Module):
                  bidir:bool=False, attention:bool=False,
                  enc_p:float=0.15, dec_p:float=0.25, emb_p:float=0.1, # dropouts
                  out_sl:int=30, # longest output when no target is given
-                 tie:bool=True, # output through the English embedding (`nh -> em_tgt -> n_tgt`, weights shared), as the lesson
+                 # output through the English embedding (`nh -> em_tgt -> n_tgt`, weights shared), as the lesson
+                 tie:bool=True,
                  bos:int=2, eos:int=3, pad:int=1):
         super().__init__()
         self.cfg = {k: v for k, v in locals().items() if k not in ('self', '__class__')}
@@ -348,7 +353,8 @@ class Translator:
                   bs:int=64, # sentences per batch
                   alpha:float=0.6, # beam search's length penalty
                   attn:bool=False, # also return the tokens and the attention weights
-                  decode=None) -> list: # a decoder `decode(model, src, max_len)` (`12_decode`) instead of `beam`/`alpha`
+                  # a decoder `decode(model, src, max_len)` (`12_decode`) instead of `beam`/`alpha`
+                  decode=None) -> list:
         "Translations of `texts` in their order (blank texts give ''); with `attn`, also tokens and attention."
         for name, v in (('beam', beam), ('bs', bs), ('max_len', 1 if max_len is None else max_len)): check_value(v, name, int, 1)
         texts = [texts] if isinstance(texts, str) else list(texts)
@@ -361,10 +367,12 @@ class Translator:
         for k in range(0, len(todo), bs):
             rows = todo[k:k+bs]
             src = seq2seq_collate([(ids[i], ids[i]) for i in rows], self.model.pad)[0].to(dev)
-            ml = torch.tensor([max_len or min(2 * len(ids[i]) + 10, 200) for i in rows])   # per sentence: the batch changes nothing
+            # per sentence: the batch changes nothing
+            ml = torch.tensor([max_len or min(2 * len(ids[i]) + 10, 200) for i in rows])
             toks, _, a = decode(self.model, src, ml)
             for j, (i, row) in enumerate(zip(rows, toks.tolist())):
-                row = row[:row.index(self.model.eos)] if self.model.eos in row else [t for t in row if t != self.model.pad]   # cut at its own limit
+                # cut at its own limit
+                row = row[:row.index(self.model.eos)] if self.model.eos in row else [t for t in row if t != self.model.pad]
                 out = self.tgt_num.tokens(row)
                 text = cap_i(untokenize(out, self.tgt_num.subword))
                 res[i] = (text, self.src_num.tokens(ids[i]), out, None if a is None else a[j, :len(out) + 1, :len(ids[i])].cpu()) if attn else text
@@ -416,7 +424,8 @@ def corpus_scores(tr:Translator, pairs:list, beam:int=1, bs:int=64) -> dict:
     hyps, refs = [out[p[0]] for p in pairs], [p[1] for p in pairs]
     multi = {}
     for fr, en in pairs: multi.setdefault(fr, []).append(en)
-    streams = list(zip_longest(*multi.values()))                         # sacrebleu: one stream per reference, None where a sentence has fewer
+    # sacrebleu: one stream per reference, None where a sentence has fewer
+    streams = list(zip_longest(*multi.values()))
     return dict(bleu=sacrebleu.corpus_bleu(hyps, [refs]).score, chrf=sacrebleu.corpus_chrf(hyps, [refs]).score,
                 bleu_multi=sacrebleu.corpus_bleu([out[s] for s in multi], streams).score, hyps=hyps)
 
@@ -433,7 +442,8 @@ def plot_attention(tr:Translator, text:str, beam:int=1, ax=None):
 
 # %% ../nbs/13_translate.ipynb #9e79cc76
 def translation_learner(dls, arch:str='rnn', # 'rnn' (`Seq2SeqRNN`) or 'transformer'
-                        vectors:bool=True, # embeddings from French spaCy and English GloVe vectors (RNN on word vocabularies)
+                        # embeddings from French spaCy and English GloVe vectors (RNN on word vocabularies)
+                        vectors:bool=True,
                         teacher_forcing:bool=False, lr:float=3e-3, clip:float=1.,
                         smoothing:float=0., # label smoothing of the loss (`seq2seq_loss`)
                         cbs=None, **kwargs) -> Learner:
@@ -466,7 +476,8 @@ def _count(m): return sum(p.numel() for p in m.parameters())
 def _slug(name): return re.sub(r'[^a-z0-9]+', '-', name.lower()).strip('-')
 
 def run_translation(out, dls, name:str,
-                    minutes:float=None, # train on the clock (`TimeBudget`): how far it gets depends on the machine and its load
+                    # train on the clock (`TimeBudget`): how far it gets depends on the machine and its load
+                    minutes:float=None,
                     epochs:int=None, # or a fixed number of one-cycle epochs: the same model on any machine
                     seed:int=42, beam:int=5, n_test:int=None, quiet:bool=True, **kwargs) -> dict:
     "Train one model (`minutes` or `epochs`), export it to `out/name` and score it on the test pairs; reused when the same code and arguments made it."

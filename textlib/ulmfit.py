@@ -69,13 +69,18 @@ class TextClassifierLearner(TextLearner):
                                  backwards=bool(self.backwards), tokenizer=export_tokenizer(self.dls.tokenizer, w)))
 
 def text_classifier_learner(dls, # classifier loaders (`TextDataLoaders`) with the language model's vocabulary
-                            config:dict=None, # sizes and dropouts (default `awd_lstm_clas_config`; sizes come from `pretrained`)
+                            # sizes and dropouts (default `awd_lstm_clas_config`; sizes come from `pretrained`)
+                            config:dict=None,
                             drop_mult:float=0.5, # multiplies every dropout
                             bptt:int=72, # BPT3C chunk length
                             max_len:int=72*20, # the classifier learns from the last `max_len` tokens of each document
                             lin_ftrs:list=(50,), ps:list=None, # the head (see `get_text_classifier`)
-                            pretrained=None, # the encoder: a name saved by `save_encoder` in `path/model_dir`, or `(weights, vocab)` files
-                            match_vocab:bool=False, # move an encoder with another vocabulary to the loaders' (`match_embeds`) instead of refusing it
+                            # the encoder: a name saved by `save_encoder` in `path/model_dir`, or `(weights, vocab)`
+                            # files
+                            pretrained=None,
+                            # move an encoder with another vocabulary to the loaders' (`match_embeds`) instead of
+                            # refusing it
+                            match_vocab:bool=False,
                             metrics=accuracy, # default: accuracy
                             lr:float=2e-2, # default learning rate
                             clip:float=None, # gradient norm clipping (None: off)
@@ -101,11 +106,13 @@ def text_classifier_learner(dls, # classifier loaders (`TextDataLoaders`) with t
 # %% ../nbs/12c_ulmfit.ipynb #c5abbb45
 @patch
 def fit_gradual(self:Learner, lr:float=2e-2, # the head's learning rate in the first stage
-                epochs:tuple=(1, 1, 1, 2), # epochs of each stage: the head, then one more group each, the last stage all groups
+                # epochs of each stage: the head, then one more group each, the last stage all groups
+                epochs:tuple=(1, 1, 1, 2),
                 lr_mults:tuple=(1, 1/2, 1/4, 1/20), # top learning rate of each stage, as a fraction of `lr`
                 div:float=2.6**4, # the lowest group's rate is the top rate / `div`
                 sched:str='stlr', # 'stlr' (ULMFiT) or 'one_cycle' (fastai)
-                minutes:float=None): # train on a clock instead: each stage gets its share of the time, `epochs` read as proportions
+                # train on a clock instead: each stage gets its share of the time, `epochs` read as proportions
+                minutes:float=None):
     "ULMFiT's gradual unfreezing with discriminative learning rates; the recorder keeps every stage's epochs."
     if len(epochs) != len(lr_mults): raise ValueError(f"{len(epochs)} stages of epochs but {len(lr_mults)} learning-rate multipliers")
     fit = {'stlr': self.fit_stlr, 'one_cycle': self.fit_one_cycle}[sched]
@@ -162,7 +169,8 @@ def _check_classifier(meta:dict) -> dict:
     if len(classes) != nc or not all(isinstance(c, str) and c for c in classes) or len(set(classes)) != nc:
         raise ValueError(f"classes must be {nc:,} distinct names (model.n_class), not {_show(classes)}")
     cfg = check_value(m.get('config'), 'model.config', dict)
-    known = set(awd_lstm_clas_config) | {'bias', 'tie_weights'}       # (a language model's config has the last two; the classifier ignores them)
+    # (a language model's config has the last two; the classifier ignores them)
+    known = set(awd_lstm_clas_config) | {'bias', 'tie_weights'}
     if set(cfg) - known: raise ValueError(f"model.config has unknown settings {sorted(set(cfg) - known)}")
     for k, v in cfg.items():
         if k.endswith('_p'): check_value(v, f'model.config.{k}', float, 0, 1)
@@ -228,7 +236,8 @@ ulmfit_lm_config = dict(awd_lstm_lm_config_cpu, cutoffs=[2000, 10000])   # the m
 
 # %% ../nbs/12c_ulmfit.ipynb #a518f612
 def imdb_split(imdb, # the IMDb folder (`aclImdb`)
-               n_labels:int=500, # labelled training reviews per class: the first files by name (None: all but the `n_valid` last)
+               # labelled training reviews per class: the first files by name (None: all but the `n_valid` last)
+               n_labels:int=500,
                n_valid:int=250, # validation reviews per class: the last files by name of `train/neg` and `train/pos`
                n_test:int=2500) -> dict: # test reviews per class: the first files by name of `test/` (None: all 12,500)
     "The main job's reviews: `labels`, `valid` (from `train/`, without copies of test reviews) and `test` as `(files, labels)`; `lm`: `train/{pos,neg,unsup}` without `valid` (never `test/`); `test_digests`."
@@ -268,7 +277,8 @@ def lm_tokens_per_sec(config:dict, vocab_sz:int, bs:int=64, bptt:int=72, device=
     device = default_device(device)
     model = get_language_model(vocab_sz, config).to(device)
     loss_func, opt = adaptive_loss(model) if isinstance(model[1], AdaptiveDecoder) else cross_entropy_flat, torch.optim.Adam(model.parameters())
-    zipf = 1 / torch.arange(1, vocab_sz + 1, dtype=torch.float)   # an adaptive softmax's cost depends on how many targets are frequent words
+    # an adaptive softmax's cost depends on how many targets are frequent words
+    zipf = 1 / torch.arange(1, vocab_sz + 1, dtype=torch.float)
     x = torch.multinomial(zipf, bs * (bptt + 1), replacement=True, generator=torch.Generator().manual_seed(0)).view(bs, bptt + 1).to(device)
     times = []
     for _ in range(steps + 1):
@@ -291,14 +301,18 @@ _REVIEW_TOKENS = 300   # tokens in an IMDb review, about (270 words and the mark
 
 # %% ../nbs/12c_ulmfit.ipynb #1ec1e1f7
 def ulmfit_lm(out, # the run's folder (`out/models/` gets the encoder)
-              files:list, # the texts to read, shuffled with `seed`: the first `n_valid` validate, the others train, once each if time allows
+              # the texts to read, shuffled with `seed`: the first `n_valid` validate, the others train, once each if
+              # time allows
+              files:list,
               minutes:float, # the stage's time, reading and tokenizing included
-              pretrained=None, # start from a language model: a name in `out/models`, or `(weights, vocab)` files; None: random weights
+              # start from a language model: a name in `out/models`, or `(weights, vocab)` files; None: random weights
+              pretrained=None,
               config:dict=None, # model sizes and decoder when `pretrained` is None (default `ulmfit_lm_config`)
               glove:bool=True, # start the embedding's first 50 dimensions from GloVe (random weights only)
               max_vocab:int=30000, bs:int=64, bptt:int=72, lr:float=5e-3, drop_mult:float=0.2,
               n_valid:int=200, # texts that validate the language model
-              exclude:set=frozenset(), # SHA-1 digests of texts never to read (the test reviews': `imdb_split`'s `test_digests`)
+              # SHA-1 digests of texts never to read (the test reviews': `imdb_split`'s `test_digests`)
+              exclude:set=frozenset(),
               backwards:bool=False, seed:int=42, device=None, quiet:bool=False) -> dict:
     "Stage 2 on a clock: a language model reads as many of `files` as `minutes` allow; saves the encoder; returns its name and figures."
     t0 = time.perf_counter(); set_seed(seed)
@@ -309,7 +323,8 @@ def ulmfit_lm(out, # the run's folder (`out/models/` gets the encoder)
     if dist.is_available() and dist.is_initialized():    # data parallel: every process reads what rank 0's measurement says
         t = torch.tensor([rate], dtype=torch.float64); dist.broadcast(t, 0); rate = float(t)
     order = np.random.default_rng(seed).permutation(len(files))
-    n = min(len(files), n_valid + int(1.2 * rate * minutes * 60 / _REVIEW_TOKENS) + 1)   # what the time can read, and a margin
+    # what the time can read, and a margin
+    n = min(len(files), n_valid + int(1.2 * rate * minutes * 60 / _REVIEW_TOKENS) + 1)
     read, n_asked = without_copies([files[i] for i in order[:n]], exclude), n
     with rank0_first(): corpus = tokenize_files(read, progress=False)
     n = len(read)
@@ -346,7 +361,9 @@ def ulmfit_classifier(out, # the run's folder
                       split:dict, # from `imdb_split`: trains on `labels`, validates on `valid`
                       encoder:str, # the stage-2 encoder's name in `out/models`
                       minutes:float, # wall time of training, validation included (the clock drives the schedule)
-                      recipe:str='all', # 'all': everything trainable, one-cycle; 'gradual': ULMFiT's gradual unfreezing, STLR, discriminative rates
+                      # 'all': everything trainable, one-cycle; 'gradual': ULMFiT's gradual unfreezing, STLR,
+                      # discriminative rates
+                      recipe:str='all',
                       lr:float=3e-3, bs:int=32, drop_mult:float=0.5,
                       backwards:bool=False, seed:int=42, device=None, quiet:bool=False,
                       cbs=None) -> TextClassifierLearner: # extra callbacks for the learner
@@ -364,7 +381,8 @@ def ulmfit_classifier(out, # the run's folder
 # %% ../nbs/12c_ulmfit.ipynb #a2cf78f6
 def test_accuracy(learn:TextClassifierLearner, split:dict, bs:int=64) -> tuple:
     "The classifier's accuracy on `split['test']`, and the probabilities and targets."
-    dls = _clas_dls(learn.path, split, ('labels', 'test'), learn.dls.num, bs, None, learn.backwards, every_rank=False)   # rank 0 alone tests
+    # rank 0 alone tests
+    dls = _clas_dls(learn.path, split, ('labels', 'test'), learn.dls.num, bs, None, learn.backwards, every_rank=False)
     if list(dls.labels.items) != list(learn.dls.labels.items): raise ValueError(f"labels {dls.labels.items} are not the classifier's {learn.dls.labels.items}")
     probs, targs = learn.get_preds(dl=dls.valid)
     return float((probs.argmax(1) == targs).float().mean()), probs, targs
@@ -373,14 +391,22 @@ def test_accuracy(learn:TextClassifierLearner, split:dict, bs:int=64) -> tuple:
 def _saved(out, name, valid) -> dict: return dict(name=name, valid=valid, weights=str(out/'models'/f'{name}.safetensors'))
 
 def run_ulmfit(out='ulmfit-imdb', # folder for the models, the export(s) and `stages.json`
-               imdb=None, # the IMDb folder (default: `untar_data(URLs.IMDB)`: downloaded online, or from `$TEXTLIB_DATA`)
-               minutes:float=15, # wall time of the whole run, training and validation, shared by the stages (scoring the test reviews comes after)
-               pretrained=None, # None: the language model starts from random weights; 'wt103': fastai's WikiText-103 model; 'wikitext-2': a stage 1 on WikiText-2 first; or `(weights, vocab)` files
-               pretrained_bwd=None, # `(weights, vocab)` of the backward model, with `backwards` and files for `pretrained`
-               config:dict=None, # the language model's sizes and decoder, from random weights (default `ulmfit_lm_config`)
+               # the IMDb folder (default: `untar_data(URLs.IMDB)`: downloaded online, or from `$TEXTLIB_DATA`)
+               imdb=None,
+               # wall time of the whole run, training and validation, shared by the stages (scoring the test reviews
+               # comes after)
+               minutes:float=15,
+               # None: the language model starts from random weights; 'wt103': fastai's WikiText-103 model;
+               # 'wikitext-2': a stage 1 on WikiText-2 first; or `(weights, vocab)` files
+               pretrained=None,
+               # `(weights, vocab)` of the backward model, with `backwards` and files for `pretrained`
+               pretrained_bwd=None,
+               # the language model's sizes and decoder, from random weights (default `ulmfit_lm_config`)
+               config:dict=None,
                lm_share:float=0.7, # the language model's share of `minutes`
                glove:bool=True, max_vocab:int=30000, lm_lr:float=5e-3, lm_drop:float=0.2, # stage 2
-               n_labels:int=500, n_valid:int=250, n_test:int=2500, # per class (None: all; validation reviews come from train/)
+               # per class (None: all; validation reviews come from train/)
+               n_labels:int=500, n_valid:int=250, n_test:int=2500,
                recipe:str='all', clas_lr:float=3e-3, clas_drop:float=0.5, clas_bs:int=32, # stage 3
                bs:int=64, # the language model's batch size
                backwards:bool=False, seed:int=42, device=None, quiet:bool=False) -> dict:
@@ -406,7 +432,8 @@ def run_ulmfit(out='ulmfit-imdb', # folder for the models, the export(s) and `st
             elif pre == 'wt103':
                 with rank0_first(): pre = wt103_files(bwd)
             k = stage_key(prev=k, minutes=lm_min, config=config, glove=glove, max_vocab=max_vocab, lr=lm_lr, drop=lm_drop, bs=bs,
-                     n_valid=n_valid, n_test=n_test)   # the reviews it may not read: validation, and copies of the test reviews
+                     # the reviews it may not read: validation, and copies of the test reviews
+                     n_valid=n_valid, n_test=n_test)
             def lm():
                 r = ulmfit_lm(out, split['lm'], lm_min, pre, config, glove, max_vocab, bs, lr=lm_lr, drop_mult=lm_drop,
                               exclude=split['test_digests'], backwards=bwd, seed=seed, device=device, quiet=quiet)
