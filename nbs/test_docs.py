@@ -105,14 +105,8 @@ def module_notebooks():
             if cell['cell_type'] == 'code' and (m := _DEFAULT_EXP.search(_src(cell))): out[m.group(1)] = nb; break
     return out
 
-def module_all(module):
-    "The names in `textlib/<module>.py`'s `__all__` (read with ast: nothing is imported)."
-    import ast
-    tree = ast.parse((ROOT/'textlib'/f'{module.replace(".", "/")}.py').read_text(encoding='utf-8'))
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and any(getattr(t, 'id', None) == '__all__' for t in node.targets):
-            return list(ast.literal_eval(node.value))
-    return []
+sys.path.insert(0, str(ROOT/'tools'))
+from add_show_doc import module_all   # the names of a module's `__all__`, read with ast: nothing is imported
 
 def api_ids(page_html): return [html.unescape(i) for _, i in _API_HEADING.findall(page_html)]
 

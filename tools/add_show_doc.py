@@ -11,7 +11,7 @@ import nbformat
 ROOT = Path(__file__).resolve().parent.parent
 _EXP = re.compile(r'^#\|\s*default_exp\s+([\w.]+)\s*$', re.M)
 _EXPORTED = re.compile(r'^#\|\s*export[s]?\b', re.M)
-SKIP = {'_modidx', 'all'}
+SKIP = {'_modidx', 'all', 'basics'}   # `all` and `basics` re-export other modules' names
 
 def module_all(module):
     "Names in `textlib/<module>.py`'s `__all__`, read with ast."
