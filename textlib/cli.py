@@ -4,7 +4,7 @@
 
 # %% ../nbs/99_cli.ipynb #0a0681ea
 from __future__ import annotations
-import argparse, itertools, os, shlex, sys, unicodedata, warnings
+import argparse, functools, itertools, os, shlex, sys, unicodedata, warnings
 from contextlib import nullcontext
 from pathlib import Path
 # Nothing heavy here: `textlib --help` and a mistyped option answer at once. Each command imports what it needs.
@@ -64,26 +64,54 @@ def _demo_args(p):
     p.add_argument('--bs', type=_pos, default=128, help='batch size')
     p.add_argument('--seed', type=_count, default=42, help='random seed')
 
+def _param_docs(module:str, func:str) -> dict:
+    "`name -> (default, docment)` of the parameters of `func` in `module`, read from its source as `fastcore.docments` reads them, without importing it (no PyTorch before the arguments are parsed)."
+    import ast, importlib.util, io, re, tokenize
+    src = Path(importlib.util.find_spec(module).origin).read_text(encoding='utf-8')
+    start = re.search(rf'^def {func}\(', src, re.M).start()
+    end = (re.compile(r'^\S', re.M).search(src, start + 1) or re.search(r'\Z', src)).start()   # the function alone: parsing the module takes longer
+    src = src[start:end]
+    f = ast.parse(src).body[0]
+    lines = src.splitlines(keepends=True)[:f.body[0].lineno - 1]                       # the signature's lines
+    comments = {t.start[0]: t.string.lstrip('#').strip() for t in tokenize.generate_tokens(io.StringIO(''.join(lines)).readline) if t.type == tokenize.COMMENT}
+    args = f.args.args + f.args.kwonlyargs
+    defaults = [None] * (len(f.args.args) - len(f.args.defaults)) + f.args.defaults + f.args.kw_defaults
+    last = {a.lineno: a.arg for a in args}                                            # a comment documents the last parameter on its line
+    return {a.arg: (None if d is None else ast.literal_eval(d), comments.get(a.lineno) if last[a.lineno] == a.arg else None) for a, d in zip(args, defaults)}
+
+@functools.lru_cache(None)
+def _ulmfit_params() -> dict: return _param_docs('textlib.ulmfit', 'run_ulmfit')
+
+# The parameters of `run_ulmfit` that `textlib ulmfit` offers as options, with what argparse needs beyond the function's signature: the type
+# that checks a value (a positive integer...), and a help text only where the parameter has no docment of its own. Each option's default, and
+# every other help text, is `run_ulmfit`'s own (its signature and docments); a boolean parameter is a flag that changes its default.
+_ULMFIT_OPTS = dict(
+    out={}, minutes=dict(type=_positive_float),
+    pretrained=dict(nargs='+', metavar='MODEL', help="start the language model from 'wt103' (fastai's WikiText-103 model, downloaded once), "
+                    "'wikitext-2' (a stage 1 on WikiText-2 first), or WEIGHTS VOCAB files (fastai's or textlib's); default: random weights and GloVe"),
+    pretrained_bwd=dict(nargs=2, metavar=('WEIGHTS', 'VOCAB'), help='the backward model, with --backwards and files for --pretrained'),
+    n_labels=dict(type=_pos, help='labelled training reviews per class'),
+    n_valid=dict(type=_pos, help='validation reviews per class (from train/, kept out of the language model)'),
+    n_test=dict(type=_pos, help='test reviews per class'),
+    lm_share=dict(type=_positive_float), glove=dict(help='start the embedding from random weights only (no GloVe)'),
+    recipe=dict(choices=['all', 'gradual'], help="classifier: everything trainable (one-cycle) or ULMFiT's gradual unfreezing"),
+    bs=dict(type=_pos), clas_bs=dict(type=_pos, help="the classifier's batch size"),
+    backwards=dict(help='also the backward models (the time is shared), and the forward+backward ensemble'),
+    device=dict(help="'cpu', 'cuda'... (default: a GPU when there is one)"), seed=dict(type=_count, help='random seed'),
+    quiet=dict(help='print only the summary'))
+
 def _ulmfit_args(p):
-    p.add_argument('--out', default='ulmfit-imdb', help='folder for the models, the export and stages.json (a re-run reuses its finished stages)')
-    p.add_argument('--minutes', type=_positive_float, default=15, help='wall time of the whole run, training and validation, shared by the stages (scoring the test reviews comes after)')
-    p.add_argument('--pretrained', nargs='+', metavar='MODEL', help="start the language model from 'wt103' (fastai's WikiText-103 model, downloaded once), "
-                   "'wikitext-2' (a stage 1 on WikiText-2 first), or WEIGHTS VOCAB files (fastai's or textlib's); default: random weights and GloVe")
-    p.add_argument('--pretrained-bwd', nargs=2, metavar=('WEIGHTS', 'VOCAB'), help='the backward model, with --backwards and files for --pretrained')
+    params = _ulmfit_params()
+    for name, kw in _ULMFIT_OPTS.items():
+        default, doc = params[name]
+        kw = dict(kw); h = kw.pop('help', None) or doc
+        if isinstance(default, bool):   # a flag: --backwards (default False), --no-glove (default True)
+            p.add_argument(f"--{'no-' if default else ''}{name.replace('_', '-')}", dest=name, action='store_false' if default else 'store_true', help=h.replace('%', '%%'))
+        else:
+            if default is not None: h += f' (default: {default})'
+            p.add_argument(f"--{name.replace('_', '-')}", dest=name, default=default, help=h.replace('%', '%%'), **kw)
     p.add_argument('--full', action='store_true', help='every labelled review (12,250 per class, 250 kept to validate) and all 25,000 test reviews')
     p.add_argument('--paper', action='store_true', help="the paper's model size (embeddings 400, hidden 1152, 3 layers) instead of the CPU size")
-    p.add_argument('--n-labels', type=_pos, default=500, help='labelled training reviews per class')
-    p.add_argument('--n-valid', type=_pos, default=250, help='validation reviews per class (from train/, kept out of the language model)')
-    p.add_argument('--n-test', type=_pos, default=2500, help='test reviews per class')
-    p.add_argument('--lm-share', type=_positive_float, default=0.7, help="the language model's share of the time")
-    p.add_argument('--no-glove', action='store_true', help='start the embedding from random weights only (no GloVe)')
-    p.add_argument('--recipe', choices=['all', 'gradual'], default='all', help="classifier: everything trainable (one-cycle) or ULMFiT's gradual unfreezing")
-    p.add_argument('--bs', type=_pos, default=64, help="the language model's batch size")
-    p.add_argument('--clas-bs', type=_pos, default=32, help="the classifier's batch size")
-    p.add_argument('--backwards', action='store_true', help='also the backward models (the time is shared), and the forward+backward ensemble')
-    p.add_argument('--device', default=None, help="'cpu', 'cuda'... (default: a GPU when there is one)")
-    p.add_argument('--seed', type=_count, default=42, help='random seed')
-    p.add_argument('--quiet', action='store_true', help='print only the summary')
 
 def _journal_args(p):
     p.add_argument('--journal', default=None, help='the run journal (SQLite) to record into (default: $TEXTLIB_JOURNAL, else ~/.textlib/journal.sqlite)')
@@ -120,20 +148,28 @@ def printable(s:str) -> str:
         return c.encode('unicode_escape', 'backslashreplace').decode('ascii')
     return ''.join(map(one, s))
 
+class _Lines:
+    "The lines of a binary stream, read one at a time: the stream is closed at its end, or by `close` (also before the first line)."
+    def __init__(self, stream, name:str, cmd:str, own:bool): self.stream, self.name, self.cmd, self.own, self.n = stream, name, cmd, own, 0
+    def __iter__(self): return self
+    def __next__(self):
+        b = b'' if self.stream.closed else self.stream.readline()
+        if not b: self.close(); raise StopIteration
+        self.n += 1
+        try: return b.rstrip(b'\n').rstrip(b'\r').decode('utf-8')
+        except UnicodeDecodeError as e:
+            print(f"textlib {self.cmd}: {self.name}, line {self.n}: not UTF-8 ({e.reason} at byte {e.start}): left blank", file=sys.stderr)
+            return None
+    def close(self):
+        if self.own: self.stream.close()   # standard input stays open
+
 def read_lines(f:str, # a file name, or '-' for standard input
                cmd:str): # the command, for messages
-    "The file's lines, one at a time, without their line ends; the file is opened now (a missing one is a one-line error). A line that is not UTF-8 is reported (file and line) and read as None."
+    "The file's lines, one at a time, without their line ends (a blank line is ''), closed at the end or by `close()`; the file is opened now (a missing one is a one-line error). A line that is not UTF-8 is reported (file and line) and read as None."
     name = 'standard input' if f == '-' else f
     try: stream = sys.stdin.buffer if f == '-' else open(f, 'rb')
     except OSError as e: raise SystemExit(f"textlib {cmd}: {name}: {(e.strerror or str(e)).lower()}") from None
-    def lines():
-        with (nullcontext(stream) if f == '-' else stream):
-            for i, b in enumerate(stream, 1):
-                try: yield b.rstrip(b'\n').rstrip(b'\r').decode('utf-8')
-                except UnicodeDecodeError as e:
-                    print(f"textlib {cmd}: {name}, line {i}: not UTF-8 ({e.reason} at byte {e.start}): left blank", file=sys.stderr)
-                    yield None
-    return lines()
+    return _Lines(stream, name, cmd, own=f != '-')
 
 def _waiting(f:str):
     "For standard input, whether reading the next line would wait (then what was read so far is processed first); a file never waits."
@@ -145,12 +181,13 @@ def _waiting(f:str):
     return lambda: not select.select([fd], [], [], 0)[0]
 
 def _inputs(a, cmd:str):
-    "The texts of `--text` (each checked to be UTF-8), then the lines of `--file`, opened now."
+    "The texts of `--text` (each checked to be UTF-8), then the lines of `--file`, opened now; and a function that closes the file."
     if not a.text and not a.file: raise SystemExit(f"textlib {cmd}: nothing to {'classify' if cmd == 'predict' else 'translate'} (give texts with --text, or --file)")
     for i, t in enumerate(a.text, 1):
         try: t.encode('utf-8')
         except UnicodeEncodeError: raise SystemExit(f"textlib {cmd}: --text argument {i} is not UTF-8") from None
-    return itertools.chain(a.text, read_lines(a.file, cmd) if a.file else ())
+    lines = read_lines(a.file, cmd) if a.file else None
+    return itertools.chain(a.text, lines or ()), (lines.close if lines else lambda: None)
 
 def _stream(texts, n:int, waiting, out, run, show) -> int:
     "`run` on up to `n` non-blank texts at a time (fewer when more input would wait), then `show(text, result)` for each, a blank line for a blank one; returns how many lines were not UTF-8."
@@ -176,33 +213,38 @@ def ulmfit_cli(a):
         raise SystemExit(f"textlib ulmfit: --pretrained takes 'wt103', 'wikitext-2', or two files WEIGHTS VOCAB, not {pre[0]!r}")
     if pre is not None and len(pre) > 2: raise SystemExit(f"textlib ulmfit: --pretrained takes one name or two files, not {len(pre)} arguments")
     if not a.lm_share < 1: raise SystemExit(f"textlib ulmfit: --lm-share must be below 1, not {a.lm_share}")
-    run_ulmfit(a.out, minutes=a.minutes, pretrained=None if pre is None else pre[0] if len(pre) == 1 else tuple(pre), pretrained_bwd=a.pretrained_bwd,
-               config=dict(awd_lstm_lm_config, cutoffs=ulmfit_lm_config['cutoffs']) if a.paper else None, lm_share=a.lm_share, glove=not a.no_glove,
-               n_labels=None if a.full else a.n_labels, n_valid=a.n_valid, n_test=None if a.full else a.n_test, recipe=a.recipe,
-               clas_bs=a.clas_bs, bs=a.bs, backwards=a.backwards, seed=a.seed, device=a.device, quiet=a.quiet)
+    kw = {name: getattr(a, name) for name in _ULMFIT_OPTS}                 # every option is a parameter of `run_ulmfit`, passed as given
+    kw['pretrained'] = None if pre is None else pre[0] if len(pre) == 1 else tuple(pre)
+    if a.full: kw.update(n_labels=None, n_test=None)
+    kw['config'] = dict(awd_lstm_lm_config, cutoffs=ulmfit_lm_config['cutoffs']) if a.paper else None
+    run_ulmfit(**kw)
 
 _LOAD_ERRORS = (OSError, ValueError, RuntimeError)   # what a missing, foreign or damaged export raises (each names its file)
 
 def predict_cli(a, out=None) -> int:
     "`textlib predict`: a line per text (the label, its probability, the text's start), in the input's order; returns the exit code."
-    out, texts = out or sys.stdout, _inputs(a, 'predict')          # a missing --file is reported before the models load
-    from textlib.ulmfit import load_learner, ensemble_proba
-    try: learners = [load_learner(p) for p in a.export]
-    except _LOAD_ERRORS as e: raise SystemExit(f"textlib predict: {e}") from None
-    labels = [list(l.dls.labels.items) for l in learners]
-    if any(l != labels[0] for l in labels): raise SystemExit(f"textlib predict: the exports have different labels: {labels}")
-    classes = [printable(c) for c in labels[0]]
-    def show(t, p): i = int(p.argmax()); return f'{classes[i]}\t{p[i]:.3f}\t{printable(t[:60])}'
-    return int(_stream(texts, 8 * a.bs, _waiting(a.file), out, lambda ts: ensemble_proba(learners, ts, a.bs), show) > 0)
+    out, (texts, close) = out or sys.stdout, _inputs(a, 'predict')  # a missing --file is reported before the models load
+    try:
+        from textlib.ulmfit import load_learner, ensemble_proba
+        try: learners = [load_learner(p) for p in a.export]
+        except _LOAD_ERRORS as e: raise SystemExit(f"textlib predict: {e}") from None
+        labels = [list(l.dls.labels.items) for l in learners]
+        if any(l != labels[0] for l in labels): raise SystemExit(f"textlib predict: the exports have different labels: {labels}")
+        classes = [printable(c) for c in labels[0]]
+        def show(t, p): i = int(p.argmax()); return f'{classes[i]}\t{p[i]:.3f}\t{printable(t[:60])}'
+        return int(_stream(texts, 8 * a.bs, _waiting(a.file), out, lambda ts: ensemble_proba(learners, ts, a.bs), show) > 0)
+    finally: close()
 
 def translate_cli(a, out=None) -> int:
     "`textlib translate`: one translation per line, in the input's order; returns the exit code."
-    out, texts = out or sys.stdout, _inputs(a, 'translate')
-    from textlib.translate import load_translator
-    try: tr = load_translator(a.export)
-    except _LOAD_ERRORS as e: raise SystemExit(f"textlib translate: {e}") from None
-    run = lambda ts: tr.translate(ts, beam=a.beam, max_len=a.max_len, bs=a.bs)
-    return int(_stream(texts, 8 * a.bs, _waiting(a.file), out, run, lambda t, r: printable(r)) > 0)
+    out, (texts, close) = out or sys.stdout, _inputs(a, 'translate')
+    try:
+        from textlib.translate import load_translator
+        try: tr = load_translator(a.export)
+        except _LOAD_ERRORS as e: raise SystemExit(f"textlib translate: {e}") from None
+        run = lambda ts: tr.translate(ts, beam=a.beam, max_len=a.max_len, bs=a.bs)
+        return int(_stream(texts, 8 * a.bs, _waiting(a.file), out, run, lambda t, r: printable(r)) > 0)
+    finally: close()
 
 def runs_cli(a, p, out=None) -> int:
     "`textlib runs`: the journal's runs (a table), or `compare` runs: their differing settings, metrics per epoch, a plot; `p` is the parser, for usage errors."
@@ -240,7 +282,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = ap.add_subparsers(dest='command', required=True, metavar='command')
     ap.commands = {}
     for f, name, h in [(_demo_args, 'demo', 'train a next-word model on HUMAN_NUMBERS and print its accuracy (seconds, no download)'),
-                       (_ulmfit_args, 'ulmfit', 'ULMFiT on IMDb in --minutes (default 15): a language model, then the classifier; test accuracy, an exported classifier (torchrun for several processes)'),
+                       (_ulmfit_args, 'ulmfit', f"ULMFiT on IMDb in --minutes (default {_ulmfit_params()['minutes'][0]:g}): a language model, then the classifier; test accuracy, an exported classifier (torchrun for several processes)"),
                        (_runs_args, 'runs', 'the run journal: list the runs, or compare some (table and plot)'),
                        (_predict_args, 'predict', 'labels of texts from an exported classifier'),
                        (_translate_args, 'translate', 'French to English with an exported translator')]:
