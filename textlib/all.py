@@ -7,7 +7,7 @@ __all__ = ['textlib_modules']
 
 # %% ../nbs/98_all.ipynb #2ac433f7
 from . import (core, datasets, data, models, learner, checkpoint, export, schedule, optimizer, hooks, distributed, journal,
-                     vision, mixup, fp16, xresnet, transfer, basics, vectors, tokenizers, text, awdlstm, lm, ulmfit, translate, devise)
+                     vision, mixup, fp16, xresnet, transfer, basics, decode, vectors, tokenizers, text, awdlstm, lm, ulmfit, translate, devise)
 from .core import *
 from .datasets import *
 from .data import *
@@ -26,6 +26,7 @@ from .fp16 import *
 from .xresnet import *
 from .transfer import *
 from .basics import *
+from .decode import *
 from .vectors import *
 from .tokenizers import *
 from .text import *
@@ -36,5 +37,5 @@ from .translate import *
 from .devise import *
 
 textlib_modules = [core, datasets, data, models, learner, checkpoint, export, schedule, optimizer, hooks, distributed, journal,
-                   vision, mixup, fp16, xresnet, transfer, basics, vectors, tokenizers, text, awdlstm, lm, ulmfit, translate, devise]
+                   vision, mixup, fp16, xresnet, transfer, basics, decode, vectors, tokenizers, text, awdlstm, lm, ulmfit, translate, devise]
 __all__ = ['textlib_modules'] + list(dict.fromkeys(n for m in textlib_modules for n in m.__all__))

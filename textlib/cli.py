@@ -77,7 +77,14 @@ def _param_docs(module:str, func:str) -> dict:
     args = f.args.args + f.args.kwonlyargs
     defaults = [None] * (len(f.args.args) - len(f.args.defaults)) + f.args.defaults + f.args.kw_defaults
     last = {a.lineno: a.arg for a in args}                                            # a comment documents the last parameter on its line
-    return {a.arg: (None if d is None else ast.literal_eval(d), comments.get(a.lineno) if last[a.lineno] == a.arg else None) for a, d in zip(args, defaults)}
+    def doc(a):
+        "The comment on the parameter's line, else the comment lines just above it (docments reads both): the line's last parameter's."
+        if last[a.lineno] != a.arg: return None
+        if a.lineno in comments: return comments[a.lineno]
+        above, l = [], a.lineno - 1
+        while l in comments and l not in last: above.insert(0, comments[l]); l -= 1
+        return '\n'.join(above) or None
+    return {a.arg: (None if d is None else ast.literal_eval(d), doc(a)) for a, d in zip(args, defaults)}
 
 @functools.lru_cache(None)
 def _ulmfit_params() -> dict: return _param_docs('textlib.ulmfit', 'run_ulmfit')

@@ -312,9 +312,20 @@ def _source_url(sym):
         cfg = get_config()
         o = _lib_object(sym.fget if isinstance(sym, property) else sym, cfg.lib_name)
         f = inspect.unwrap(o)
-        mod, line = f.__module__, inspect.getsourcelines(f)[1]
+        if f.__module__.split('.')[0] == cfg.lib_name: mod, line = f.__module__, inspect.getsourcelines(f)[1]
+        else: mod, line = _lib_def(f.__qualname__, cfg.lib_name)   # a notebook's own patch, made after the library's
     except Exception: return None
     return f"{cfg.git_url}/blob/{cfg.get('branch', 'main')}/{mod.replace('.', '/')}.py#L{line}"
+
+def _lib_def(qualname:str, lib:str) -> tuple:
+    "`(module, line)` of the library's definition of `qualname` (e.g. a method a notebook patched after the library did), read with ast."
+    import ast, importlib, importlib.util
+    *_, name = qualname.split('.')
+    for mod, syms in importlib.import_module(f'{lib}._modidx').d['syms'].items():
+        if f'{mod}.{qualname}' in syms:
+            tree = ast.parse(Path(importlib.util.find_spec(mod).origin).read_text(encoding='utf-8'))
+            return mod, next(n.lineno for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.ClassDef)) and n.name == name)
+    raise LookupError(qualname)
 
 def _bound_name(sym):
     "The global name the calling notebook (or module) binds to `sym`: how a constant such as a dict is titled."

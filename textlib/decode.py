@@ -126,5 +126,5 @@ def sample_decode(model, src:torch.Tensor, # the model (`Decodable`) and `bs x s
 # %% ../nbs/12_decode.ipynb #f1d9deab
 def decoder(beam:int=1, # 1: greedy; more: beam search with this beam
             alpha:float=0.6): # beam search's length penalty
-    "A `decode(model, src, max_len)`: `greedy_decode`, or `beam_search` with `beam` and `alpha`."
+    "A `decode(model, src, max_len=...)`: `greedy_decode`, or `beam_search` with `beam` and `alpha`."
     return greedy_decode if beam == 1 else partial(beam_search, beam=beam, alpha=alpha)

@@ -23,7 +23,7 @@ def _annealer(f):
     "Turn `f(start, end, pos)` into a constructor `F(start, end)` of a function of `pos`."
     def _inner(start, end=None): return partial(f, np.asarray(start, dtype=float) if np.ndim(start) else start,
                                                 np.asarray(end, dtype=float) if np.ndim(end) else end)
-    _inner.__doc__, _inner.__name__ = f.__doc__, f.__name__
+    _inner.__doc__, _inner.__name__, _inner.__qualname__ = f.__doc__, f.__name__, f.__qualname__
     return _inner
 
 @_annealer

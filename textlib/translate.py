@@ -353,7 +353,7 @@ class Translator:
                   bs:int=64, # sentences per batch
                   alpha:float=0.6, # beam search's length penalty
                   attn:bool=False, # also return the tokens and the attention weights
-                  # a decoder `decode(model, src, max_len)` (`12_decode`) instead of `beam`/`alpha`
+                  # a decoder `decode(model, src, max_len=...)` (`12_decode`) instead of `beam`/`alpha`
                   decode=None) -> list:
         "Translations of `texts` in their order (blank texts give ''); with `attn`, also tokens and attention."
         for name, v in (('beam', beam), ('bs', bs), ('max_len', 1 if max_len is None else max_len)): check_value(v, name, int, 1)
@@ -369,7 +369,7 @@ class Translator:
             src = seq2seq_collate([(ids[i], ids[i]) for i in rows], self.model.pad)[0].to(dev)
             # per sentence: the batch changes nothing
             ml = torch.tensor([max_len or min(2 * len(ids[i]) + 10, 200) for i in rows])
-            toks, _, a = decode(self.model, src, ml)
+            toks, _, a = decode(self.model, src, max_len=ml)
             for j, (i, row) in enumerate(zip(rows, toks.tolist())):
                 # cut at its own limit
                 row = row[:row.index(self.model.eos)] if self.model.eos in row else [t for t in row if t != self.model.pad]
